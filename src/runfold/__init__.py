@@ -1,0 +1,79 @@
+"""Runfold: record machine-learning runs and fold them into experiments.
+
+    import runfold                      # or: import runfold as wandb
+    run = runfold.init(project="mnist", group="exp-1", config={"lr": 0.01})
+    run.log({"loss": 0.5})
+    run.finish()
+
+``import runfold`` loads only the SDK (stdlib and msgpack); the store, NumPy, the
+read-back ``Api`` and the CLI load when first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import util
+from .errors import RunfoldError, UsageError
+from .sdk.context import current as _current
+from .sdk.context import define_metric, finish, log, save, unwatch, watch
+from .sdk.init import init
+from .sdk.run import Run, RunfoldWarning
+
+if TYPE_CHECKING:
+    from .api import Api
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Api",
+    "Run",
+    "RunfoldError",
+    "RunfoldWarning",
+    "UsageError",
+    "config",
+    "define_metric",
+    "finish",
+    "init",
+    "join",
+    "log",
+    "login",
+    "run",
+    "save",
+    "summary",
+    "unwatch",
+    "util",
+    "watch",
+]
+
+join = finish
+
+
+def login(*args: Any, **kwargs: Any) -> bool:
+    """Accepted for W&B compatibility; the local store needs no login."""
+    return True
+
+
+class _PreInit:
+    """What ``runfold.config`` / ``runfold.summary`` are before ``init()``."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _fail(self, *args: Any, **kwargs: Any) -> Any:
+        raise UsageError(f"Call runfold.init() before using runfold.{self._name}.")
+
+    __getattr__ = __getitem__ = __setitem__ = update = _fail  # type: ignore[assignment]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("config", "summary"):
+        run = _current()
+        return getattr(run, name) if run is not None else _PreInit(name)
+    if name == "run":
+        return _current()
+    if name == "Api":
+        from .api import Api
+
+        return Api
+    raise AttributeError(f"module 'runfold' has no attribute {name!r}")

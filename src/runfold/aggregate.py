@@ -1,0 +1,111 @@
+"""The statistics of grouped charts, as pure NumPy functions (DESIGN §2.7, §2.8).
+
+* ``cross_run_stats``: for each x position, over the runs that have a value there:
+  n, mean, median, min, max, std (sample, ddof=1) and stderr = std / √n. With
+  n = 1 there is no band: std and stderr are NaN.
+* ``step_width``: the bucket width for integer steps: the smallest power of two
+  that fits the range into the requested number of buckets (the store's
+  downsampled form uses the same widths, so both give identical bucket means).
+* ``bucket_means``: each run's mean value per bucket, the unit a bucket aggregates.
+* ``ema``: TensorBoard-style debiased exponential smoothing, applied per run
+  before aggregation.
+NaN values are "no value here" everywhere; infinities are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["cross_run_stats", "step_width", "bucket_means", "ema", "STAT_NAMES"]
+
+STAT_NAMES = ("mean", "median", "min", "max", "std", "stderr", "count")
+
+
+def step_width(max_x: int, buckets: int) -> int:
+    """Smallest power of two ``w`` with ``max_x // w < buckets``."""
+    if buckets < 1:
+        raise ValueError("buckets must be at least 1")
+    width = 1
+    while max_x // width >= buckets:
+        width *= 2
+    return width
+
+
+def bucket_means(
+    idx: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per bucket index: (bucket ids, mean of the finite-or-inf values, counts)."""
+    ok = ~np.isnan(values)
+    idx, values = idx[ok], values[ok]
+    if not len(idx):
+        return idx.astype(np.int64), values, np.zeros(0)
+    ids, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=values, minlength=len(ids))
+    return ids, sums / counts, counts.astype(np.float64)
+
+
+def ema(
+    values: np.ndarray, weight: float, counts: np.ndarray | None = None
+) -> np.ndarray:
+    """Debiased EMA: ``s = w*s + (1-w)*v``, divided by ``1 - w**t``.
+
+    ``weight`` in [0, 1); 0 returns the values unchanged. NaN points stay NaN and
+    do not move the average. With ``counts`` (points behind each value, for bucket
+    means) a value weighs as that many points: the decay is ``w**count``.
+    """
+    if not 0 <= weight < 1:
+        raise ValueError("smoothing must be in [0, 1)")
+    out = np.array(values, dtype=np.float64, copy=True)
+    if weight == 0 or not len(out):
+        return out
+    acc = 0.0
+    norm = 0.0
+    for i, value in enumerate(out):
+        if value != value:
+            continue
+        decay = weight ** (counts[i] if counts is not None else 1.0)
+        acc = decay * acc + (1 - decay) * value
+        norm = decay * norm + (1 - decay)
+        out[i] = acc / norm
+    return out
+
+
+def cross_run_stats(
+    positions: list[np.ndarray], values: list[np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Aggregate runs' values at equal positions (x values or bucket ids).
+
+    ``positions[i]`` and ``values[i]`` are run i's points, each position at most once
+    per run. Returns the sorted distinct positions and, per position, the arrays of
+    STAT_NAMES.
+    """
+    if positions:
+        pos = np.concatenate(positions)
+        val = np.concatenate(values).astype(np.float64)
+    else:
+        pos, val = np.zeros(0), np.zeros(0)
+    ok = ~np.isnan(val)
+    pos, val = pos[ok], val[ok]
+    order = np.lexsort((val, pos))
+    pos, val = pos[order], val[order]
+    uniq, start, counts = np.unique(pos, return_index=True, return_counts=True)
+    if not len(uniq):
+        empty = np.zeros(0)
+        return uniq, {name: empty for name in STAT_NAMES}
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean = np.add.reduceat(val, start) / counts
+        end = start + counts - 1
+        median = (val[start + (counts - 1) // 2] + val[start + counts // 2]) / 2
+        deviation = val - np.repeat(mean, counts)
+        squares = np.add.reduceat(deviation * deviation, start)
+        std = np.where(counts > 1, np.sqrt(squares / np.maximum(counts - 1, 1)), np.nan)
+        stderr = std / np.sqrt(counts)
+    return uniq, {
+        "mean": mean,
+        "median": median,
+        "min": val[start],
+        "max": val[end],
+        "std": std,
+        "stderr": stderr,
+        "count": counts.astype(np.int64),
+    }

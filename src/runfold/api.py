@@ -1,0 +1,288 @@
+"""``runfold.Api``: read runs, groups and grouped series back (W&B's public-API shape).
+
+api = runfold.Api()                                   # the local store
+runs = api.runs("mnist", filters={"group": "exp-1", "config.lr": {"$gt": 0.01}})
+runs[0].history(keys=["loss"])                        # rows with _step, _timestamp
+api.groups("mnist", by=["group", "job_type"])
+api.group_series("mnist", "loss", by=["group"])       # mean, median, min, max ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import RunNotFound, UsageError
+from .grouping import MISSING, group_runs, key_label, value_at
+from .settings import resolve
+from .store import open_store
+from .store.base import RunRow
+from .store.filters import compile_filters
+
+__all__ = ["Api", "Run", "Group", "STATE_ORDER"]
+
+# Roll-up order for a group's state: the first present wins.
+STATE_ORDER = ("running", "crashed", "failed", "finished")
+
+
+def _project_name(path: str) -> str:
+    """Accept W&B's "entity/project" as well as "project"."""
+    return path.rsplit("/", 1)[-1]
+
+
+class Run:
+    """A run read from the store. Change group, job_type, tags, notes, name or config
+    and call ``update()`` to save."""
+
+    _editable = ("name", "group", "job_type", "tags", "notes", "config")
+
+    def __init__(self, api: Api, row: RunRow) -> None:
+        self._api = api
+        self._row = row
+        self._load(row)
+
+    def _load(self, row: RunRow) -> None:
+        self._row = row
+        self.project, self.id, self.state = row.project, row.id, row.state
+        self.name, self.group, self.job_type = row.name, row.group, row.job_type
+        self.tags, self.notes = list(row.tags), row.notes
+        self.config = dict(row.config)
+        self.summary = dict(row.summary)
+        self.host, self.metadata = row.host, row.meta
+        self.created_at, self.updated_at = row.created_at, row.updated_at
+        self.finished_at, self.heartbeat_at = row.finished_at, row.heartbeat_at
+        self.exit_code = row.exit_code
+
+    @property
+    def pk(self) -> int:
+        return self._row.pk
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self._row.metrics
+
+    @property
+    def summary_metrics(self) -> dict[str, Any]:
+        return self.summary
+
+    @property
+    def path(self) -> list[str]:
+        return [self.project, self.id]
+
+    @property
+    def runtime(self) -> float:
+        return self._row.runtime
+
+    def __repr__(self) -> str:
+        return f"<Run {self.project}/{self.id} {self.name!r} ({self.state})>"
+
+    def history(
+        self,
+        keys: Sequence[str] | None = None,
+        pandas: bool = False,
+        samples: int | None = None,
+    ) -> Any:
+        """Rows ``{"_step", "_timestamp", key: value}`` in step order. With ``keys``,
+        only the rows where every key was logged (W&B's rule). ``pandas=True`` returns
+        a DataFrame; ``samples`` keeps that many evenly spaced rows."""
+        if isinstance(keys, str):
+            keys = [keys]
+        cols = self._api._store.history(
+            self.pk, list(keys) if keys is not None else None
+        )
+        rows = _rows_from_columns(cols, keys)
+        if samples is not None and len(rows) > samples > 0:
+            pick = np.linspace(0, len(rows) - 1, samples).round().astype(int)
+            rows = [rows[i] for i in pick]
+        if not pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError:
+            raise UsageError(
+                "history(pandas=True) needs pandas: pip install pandas"
+            ) from None
+        return pd.DataFrame(rows)
+
+    def scan_history(self, keys: Sequence[str] | None = None, **_: Any) -> Any:
+        return iter(self.history(keys))
+
+    def update(self) -> None:
+        """Save changed name, group, job_type, tags, notes and config to the store."""
+        changes = {k: getattr(self, k) for k in self._editable}
+        changes["tags"] = list(changes["tags"])
+        self._api._store.update_run(self.project, self.id, changes)
+        self._load(self._api._get_row(self.project, self.id))
+
+
+def _rows_from_columns(
+    cols: Mapping[str, Any], keys: Sequence[str] | None
+) -> list[dict]:
+    by_step: dict[int, dict[str, Any]] = {}
+    for key, c in cols.items():
+        for step, ts, value in zip(
+            c.steps.tolist(), c.timestamps.tolist(), c.values.tolist(), strict=True
+        ):
+            row = by_step.get(step)
+            if row is None:
+                row = by_step[step] = {"_step": step, "_timestamp": ts}
+            row[key] = value
+    rows = [by_step[s] for s in sorted(by_step)]
+    if keys:
+        rows = [r for r in rows if all(k in r for k in keys)]
+    return rows
+
+
+@dataclass
+class Group:
+    """One group row: its key, runs, counts and aggregated summary."""
+
+    key: tuple[Any, ...]
+    name: str
+    runs: list[Run]
+    count: int
+    states: dict[str, int]
+    state: str
+    config: dict[str, Any]
+    summary: dict[str, dict[str, float | None]] = field(default_factory=dict)
+
+
+def _shared_config(runs: list[Run]) -> dict[str, Any]:
+    """The config values every run of the group has, equal; others are "mixed"."""
+    if not runs:
+        return {}
+    keys = set().union(*(r.config for r in runs))
+    out = {}
+    for key in sorted(keys):
+        values = [r.config.get(key, MISSING) for r in runs]
+        out[key] = values[0] if all(v == values[0] for v in values) else "mixed"
+    return out
+
+
+def _summary_stats(runs: list[Run]) -> dict[str, dict[str, float | None]]:
+    from .aggregate import cross_run_stats
+
+    keys = sorted(set().union(*(r.summary for r in runs))) if runs else []
+    out = {}
+    for key in keys:
+        values = [r.summary.get(key) for r in runs]
+        numbers = [
+            float(v)
+            for v in values
+            if isinstance(v, (int, float)) and not isinstance(v, bool)
+        ]
+        if not numbers:
+            continue
+        _, stats = cross_run_stats([np.zeros(len(numbers))], [np.array(numbers)])
+        out[key] = {
+            name: (None if v[0] != v[0] else v[0].item()) if len(v) else None
+            for name, v in stats.items()
+        }
+    return out
+
+
+class Api:
+    """Read access to the local store (``dir``, default ``RUNFOLD_DIR`` or ~/.runfold)."""
+
+    def __init__(
+        self,
+        dir: str | os.PathLike[str] | None = None,  # noqa: A002
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        store: Any = None,
+    ) -> None:
+        if base_url is not None:
+            raise UsageError(
+                "Api(base_url=...) needs the Runfold server, which is not in this version; "
+                "use Api() on the local store."
+            )
+        if store is None:
+            settings = resolve(dir=os.fspath(dir) if dir is not None else None)
+            store = open_store(settings.store_path)
+        self._store = store
+
+    @property
+    def store(self) -> Any:
+        return self._store
+
+    def projects(self) -> list[Any]:
+        return self._store.list_projects()
+
+    def _rows(self, project: str, filters: Mapping[str, Any] | None) -> list[RunRow]:
+        keep = compile_filters(filters)
+        return [r for r in self._store.list_runs(_project_name(project)) if keep(r)]
+
+    def _get_row(self, project: str, run_id: str) -> RunRow:
+        row = self._store.get_run(project, run_id)
+        if row is None:
+            raise RunNotFound(project, run_id)
+        return row
+
+    def runs(
+        self, path: str, filters: Mapping[str, Any] | None = None, order: str | None = None,
+        per_page: int | None = None,
+    ) -> list[Run]:  # fmt: skip
+        """Runs of a project matching ``filters`` (see ``store.filters``); raises
+        ProjectNotFound. ``order`` is a field like ``"-created_at"`` or ``"summary.loss"``."""
+        runs = [Run(self, row) for row in self._rows(path, filters)]
+        if order:
+            desc = order.startswith("-")
+            field_name = order.lstrip("+-")
+            present = [
+                r for r in runs if value_at(r, field_name) not in (MISSING, None)
+            ]
+            missing = [r for r in runs if r not in present]
+            present.sort(key=lambda r: value_at(r, field_name), reverse=desc)
+            runs = present + missing
+        return runs
+
+    def run(self, path: str) -> Run:
+        """``api.run("project/run_id")`` (or "entity/project/run_id")."""
+        parts = path.strip("/").split("/")
+        if len(parts) < 2:
+            raise UsageError(f"Run path {path!r} must be 'project/run_id'.")
+        return Run(self, self._get_row(parts[-2], parts[-1]))
+
+    def groups(
+        self, project: str, by: Sequence[str] = ("group",),
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Group]:  # fmt: skip
+        """Group rows for ``by`` (run fields or config paths, in order): runs, count,
+        state counts and roll-up, shared config, and per summary key mean, median,
+        min, max, std, stderr, count."""
+        runs = self.runs(project, filters)
+        out = []
+        for key, members in group_runs(runs, list(by)):
+            states = Counter(r.state for r in members)
+            out.append(Group(
+                key=key, name=key_label(key), runs=members, count=len(members),
+                states=dict(states),
+                state=next((s for s in STATE_ORDER if s in states), members[0].state),
+                config=_shared_config(members), summary=_summary_stats(members),
+            ))  # fmt: skip
+        return out
+
+    def group_series(
+        self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",
+        buckets: int = 1000, smoothing: float | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Per group: key, name, x, x_lo, x_hi, mean, median, min, max, std (ddof=1),
+        stderr, count (lists of equal length), runs and mode. ``by=[]`` gives one
+        entry per run."""
+        from .series import group_series
+
+        rows = self._rows(project, filters)
+        groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
+        return group_series(
+            self._store, groups, metric, x=x, buckets=buckets, smoothing=smoothing
+        )
+
+    def close(self) -> None:
+        self._store.close()

@@ -1,0 +1,62 @@
+"""Runfold's exceptions.
+
+RunfoldError
+├── UsageError          bad arguments to init(), log() and the other SDK calls
+├── NotFound            status 404
+│   ├── ProjectNotFound
+│   └── RunNotFound
+├── Conflict            status 409 (e.g. a run id that already exists)
+├── AuthError           status 401
+├── PayloadTooLarge     status 413
+└── StoreError          the store could not be opened or written
+"""
+
+from __future__ import annotations
+
+
+class RunfoldError(Exception):
+    """Base class of every error Runfold raises on purpose."""
+
+    status = 500
+
+
+class UsageError(RunfoldError, ValueError):
+    status = 400
+
+
+class NotFound(RunfoldError, LookupError):
+    status = 404
+
+
+class ProjectNotFound(NotFound):
+    def __init__(self, project: str) -> None:
+        super().__init__(
+            f"Project {project!r} not found. List projects with: runfold projects"
+        )
+        self.project = project
+
+
+class RunNotFound(NotFound):
+    def __init__(self, project: str, run_id: str) -> None:
+        super().__init__(
+            f"Run {run_id!r} not found in project {project!r}. "
+            f"List its runs with: runfold runs {project}"
+        )
+        self.project = project
+        self.run_id = run_id
+
+
+class Conflict(RunfoldError):
+    status = 409
+
+
+class AuthError(RunfoldError):
+    status = 401
+
+
+class PayloadTooLarge(RunfoldError):
+    status = 413
+
+
+class StoreError(RunfoldError):
+    status = 500

@@ -1,0 +1,1 @@
+"""The SDK a training script uses: init, log, finish and friends."""

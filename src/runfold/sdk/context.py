@@ -1,0 +1,119 @@
+"""The current run and the module-level calls that act on it (``runfold.log`` ...).
+
+Also the process hooks that make sure a run is finished and flushed however the
+script ends: ``atexit`` (normal exit, with the state from an uncaught exception),
+and SIGTERM (a scheduler stopping the job: flush, mark failed, then die as usual).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from .run import Run
+
+__all__ = ["current", "log", "finish", "define_metric", "save", "NO_RUN"]
+
+NO_RUN = "Call runfold.init() before runfold.{call}()."
+
+_runs: list[Run] = []
+_hooks_installed = False
+_uncaught = False
+
+
+def current() -> Run | None:
+    return _runs[-1] if _runs else None
+
+
+def _require(call: str) -> Run:
+    if not _runs:
+        raise UsageError(NO_RUN.format(call=call))
+    return _runs[-1]
+
+
+def _push(run: Run) -> None:
+    _install_hooks()
+    _runs.append(run)
+
+
+def _forget(run: Run) -> None:
+    if run in _runs:
+        _runs.remove(run)
+
+
+def log(
+    data: dict[str, Any], step: int | None = None, commit: bool | None = None
+) -> None:
+    try:
+        run = _runs[-1]
+    except IndexError:
+        raise UsageError(NO_RUN.format(call="log")) from None
+    run.log(data, step, commit)
+
+
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
+    if _runs:
+        _runs[-1].finish(exit_code)
+
+
+def define_metric(name: str, step_metric: str | None = None, **kwargs: Any) -> None:
+    _require("define_metric").define_metric(name, step_metric, **kwargs)
+
+
+def save(
+    glob_str: str, base_path: str | None = None, policy: str = "live"
+) -> list[str]:
+    return _require("save").save(glob_str, base_path, policy)
+
+
+def watch(*args: Any, **kwargs: Any) -> None:
+    _require("watch").watch(*args, **kwargs)
+
+
+def unwatch(*args: Any, **kwargs: Any) -> None:
+    if _runs:
+        _runs[-1].unwatch(*args, **kwargs)
+
+
+def _finish_all(state: str, exit_code: int) -> None:
+    for run in list(reversed(_runs)):
+        try:
+            run._finish(exit_code, state)
+        except Exception as exc:  # noqa: BLE001 - report and go on with the others
+            print(f"runfold: could not finish run {run.id!r}: {exc}", file=sys.stderr)
+
+
+def _at_exit() -> None:
+    _finish_all("failed" if _uncaught else "finished", 1 if _uncaught else 0)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _finish_all("failed", 128 + signum)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_at_exit)
+    previous_hook = sys.excepthook
+
+    def excepthook(*args: Any) -> None:
+        global _uncaught
+        _uncaught = True
+        previous_hook(*args)
+
+    sys.excepthook = excepthook
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, _on_sigterm)

@@ -1,0 +1,359 @@
+"""Run: holds config, summary and the step; ``log()`` validates cheaply and enqueues.
+
+The hot path of ``log()`` is a loop over the dict that only checks ``type(v)`` is
+float or int and that the key was seen before; anything else (new keys, bools,
+NumPy scalars, tensors, nested dicts, bad values) goes through ``_slow_value``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from .config import Config
+from .summary import Summary
+from .writer import Control, RunWriter
+
+__all__ = ["Run", "RunfoldWarning"]
+
+MAX_KEY_LENGTH = 256
+_RESERVED_KEYS = {"_step", "_timestamp", "_runtime"}
+_time = time.time
+
+NOT_A_NUMBER = (
+    "runfold.log: {key!r} is a {type}, not a number, so it was not logged. Log "
+    "numbers (int, float, bool, NumPy scalars, 0-d tensors); put text in "
+    "run.config or run.summary, and arrays in runfold.Histogram."
+)
+STEP_BACKWARDS = (
+    "runfold.log: step {step} is lower than the run's current step {current}; "
+    "{key!r} at step {step} was dropped. Steps must not decrease: call log() without "
+    "step=, or with step >= run.step."
+)
+BAD_KEY = "runfold.log: key {key!r} was not logged: {why}."
+LOG_AFTER_FINISH = (
+    "runfold.log: run {run_id!r} is finished; nothing was logged. Call "
+    "runfold.init() to start a new run."
+)
+
+
+class RunfoldWarning(UserWarning):
+    """Something the user passed was not logged; the message says what to do."""
+
+
+def _key_problem(key: object) -> str | None:
+    if not isinstance(key, str):
+        return f"keys must be strings, not {type(key).__name__}"
+    if not key.strip():
+        return "it is empty"
+    if len(key) > MAX_KEY_LENGTH:
+        return f"it is longer than {MAX_KEY_LENGTH} characters"
+    if key in _RESERVED_KEYS:
+        return "it is reserved for Runfold's own columns"
+    if any(ord(c) < 32 for c in key):
+        return "it contains control characters"
+    return None
+
+
+def _number(value: Any) -> float | None:
+    """A float for anything number-like (bool, NumPy scalar, 0-d array or tensor)."""
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    if getattr(value, "shape", None) in ((), (1,)) and hasattr(value, "item"):
+        try:
+            item = value.item()
+        except (TypeError, ValueError, RuntimeError):
+            return None
+        if isinstance(item, (bool, int, float)):
+            return float(item)
+        return None
+    if hasattr(value, "__float__") and not isinstance(value, (str, bytes)):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+class Run:
+    """One process's record. Returned by ``runfold.init()``."""
+
+    def __init__(
+        self,
+        *,
+        project: str,
+        run_id: str,
+        name: str,
+        group: str | None,
+        job_type: str | None,
+        tags: list[str],
+        notes: str | None,
+        run_dir: Path,
+        mode: str,
+        start_step: int = 0,
+        silent: bool = False,
+    ) -> None:
+        self.project = project
+        self.id = run_id
+        self._name = name
+        self._group = group
+        self._job_type = job_type
+        self._tags = tuple(tags)
+        self._notes = notes
+        self.dir = run_dir
+        self.mode = mode
+        self.silent = silent
+        self._step = start_step
+        self._start_step = start_step
+        self._pending: dict[str, Any] = {}
+        self._known: set[str] = set()
+        self._warned: set[tuple[str, str]] = set()
+        self._writer: RunWriter | None = None
+        self._enqueue = (lambda item: None) if mode == "disabled" else None
+        self._is_finished = False
+        self.config = Config(on_change=lambda data: self._control("config", data))
+        self.summary = Summary(
+            on_set=lambda data: self._control("summary", data),
+            before_read=self._flush_quietly,
+        )
+        self.start_time = time.time()
+
+    def _attach(self, writer: RunWriter) -> None:
+        self._writer = writer
+        self._enqueue = writer.items.append
+
+    def _control(self, kind: str, body: Any) -> None:
+        if self._enqueue is not None:
+            self._enqueue(Control(kind, body))
+
+    def _flush_quietly(self) -> None:
+        if self._writer is not None and not self._is_finished:
+            self._writer.flush_to_log()
+
+    # ---- identity (editable while running) ----------------------------------
+
+    def _identity_property(field: str) -> property:  # type: ignore[misc]
+        def get(self: Run) -> Any:
+            value = getattr(self, "_" + field)
+            return list(value) if field == "tags" else value
+
+        def set_(self: Run, value: Any) -> None:
+            if field == "tags":
+                value = tuple(value)
+            setattr(self, "_" + field, value)
+            self._control("update", {field: list(value) if field == "tags" else value})
+
+        return property(get, set_)
+
+    name = _identity_property("name")
+    group = _identity_property("group")
+    job_type = _identity_property("job_type")
+    tags = _identity_property("tags")
+    notes = _identity_property("notes")
+    del _identity_property
+
+    @property
+    def step(self) -> int:
+        """The step the next committed row gets."""
+        return self._step
+
+    @property
+    def is_finished(self) -> bool:
+        return self._is_finished
+
+    @property
+    def url(self) -> str:
+        return f"/projects/{self.project}/runs/{self.id}"
+
+    def __repr__(self) -> str:
+        return f"<Run {self.project}/{self.id} {self._name!r} step={self._step}>"
+
+    # ---- log ----------------------------------------------------------------
+
+    def log(
+        self,
+        data: Mapping[str, Any],
+        step: int | None = None,
+        commit: bool | None = None,
+    ) -> None:
+        """Record ``data`` at the current step (or ``step``) and advance the step.
+
+        Never raises for bad values: each is dropped with a RunfoldWarning (once per
+        key) that says what to do. ``commit=False`` keeps adding to the same row;
+        an explicit ``step`` keeps the row open until a later step or commit=True.
+        """
+        if self._is_finished:
+            self._warn_once("", "finished", LOG_AFTER_FINISH.format(run_id=self.id))
+            return
+        if step is not None:
+            if not self._move_to_step(step, data):
+                return
+            if commit is None:
+                commit = False
+        pending = self._pending
+        known = self._known
+        try:
+            for key, value in data.items():
+                kind = type(value)
+                if (kind is float or kind is int) and key in known:
+                    pending[key] = value
+                else:
+                    self._slow_value(key, value, pending)
+        except AttributeError:
+            raise UsageError(
+                f"runfold.log() takes a dict of metrics, not {type(data).__name__}; "
+                "e.g. runfold.log({'loss': 0.5})."
+            ) from None
+        if commit is not False:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self._pending:
+            self._enqueue((self._step, _time(), self._pending))
+            self._pending = {}
+        self._step += 1
+
+    def _move_to_step(self, step: Any, data: Mapping[str, Any]) -> bool:
+        if isinstance(step, bool) or not isinstance(step, int):
+            as_int = _number(step)
+            if as_int is None or as_int != int(as_int) or isinstance(step, bool):
+                self._warn_once(
+                    "", "step-type",
+                    f"runfold.log: step={step!r} is not an integer; the row was "
+                    "logged at the run's own step instead.",
+                )  # fmt: skip
+                return True
+            step = int(as_int)
+        if step < self._step:
+            keys = list(data) if isinstance(data, Mapping) else [""]
+            for key in keys:
+                self._warn_once(
+                    str(key), "step-backwards",
+                    STEP_BACKWARDS.format(step=step, current=self._step, key=key),
+                )  # fmt: skip
+            return False
+        if step > self._step:
+            if self._pending:
+                self._enqueue((self._step, _time(), self._pending))
+                self._pending = {}
+            self._step = step
+        return True
+
+    def _slow_value(self, key: Any, value: Any, pending: dict[str, Any]) -> None:
+        if key not in self._known:
+            why = _key_problem(key)
+            if why:
+                self._warn_once(str(key), "key", BAD_KEY.format(key=key, why=why))
+                return
+            self._known.add(key)
+        if isinstance(value, Mapping):
+            for sub_key, sub_value in value.items():
+                self._slow_value(f"{key}/{sub_key}", sub_value, pending)
+            return
+        number = _number(value)
+        if number is None:
+            self._warn_once(
+                key, "type", NOT_A_NUMBER.format(key=key, type=type(value).__name__)
+            )
+            return
+        pending[key] = number
+
+    def _warn_once(self, key: str, what: str, message: str) -> None:
+        if (key, what) in self._warned:
+            return
+        self._warned.add((key, what))
+        warnings.warn(message, RunfoldWarning, stacklevel=4)
+
+    # ---- the rest of the W&B surface ----------------------------------------
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        *,
+        summary: str | None = None,
+        goal: str | None = None,
+        hidden: bool | None = None,
+        **_ignored: Any,
+    ) -> None:
+        """Set how ``name`` (or a glob like ``val/*``) is summarised: min, max, mean, last."""
+        if summary == "best":
+            summary = "max" if goal in ("max", "maximize") else "min"
+        if summary is not None and "," in summary:
+            summary = summary.split(",")[0].strip()
+        self.summary.define(name, summary)
+        body = {"summary": summary, "step_metric": step_metric, "hidden": hidden}
+        self._control("define", {name: body})
+
+    def save(
+        self, glob_str: str, base_path: str | None = None, policy: str = "live"
+    ) -> list[str]:
+        """Copy files matching ``glob_str`` into the run's ``files/`` directory."""
+        from .files import save_files
+
+        return save_files(self.dir / "files", glob_str, base_path, policy)
+
+    def watch(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted for W&B compatibility; model histograms arrive in a later release."""
+        return None
+
+    def unwatch(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def mark_preempting(self) -> None:
+        return None
+
+    def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
+        """Flush everything to the run log and the store and mark the run finished
+        (``exit_code`` other than 0: failed). Safe to call twice."""
+        self._finish(exit_code, "failed" if exit_code else "finished")
+
+    join = finish
+
+    def _finish(self, exit_code: int | None, state: str) -> None:
+        if self._is_finished:
+            return
+        if self._pending:
+            self._commit()
+        self._control(
+            "finish", {"state": state, "exit_code": exit_code or 0, "at": time.time()}
+        )
+        self._is_finished = True
+        from .context import _forget
+
+        _forget(self)
+        if self._writer is None:
+            return
+        self._refresh_save()
+        complete = self._writer.close()
+        self._writer.sink.close()
+        if not complete:
+            print(
+                f"runfold: run {self.id!r} is safe in {self._writer.runlog.path} but not "
+                f"all of it reached the store ({self._writer.last_error}). Load it with:"
+                f" runfold sync {self.dir}",
+                file=sys.stderr,
+            )
+        elif not self.silent:
+            steps = self._step - self._start_step
+            print(
+                f"runfold: run {self.project}/{self.id} ({self._name}) {state}: "
+                f"{steps} steps. See it with: runfold ui",
+                file=sys.stderr,
+            )
+
+    def _refresh_save(self) -> None:
+        from .files import refresh_saved
+
+        refresh_saved(self.dir / "files")
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self._finish(1 if exc_type else 0, "failed" if exc_type else "finished")

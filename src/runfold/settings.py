@@ -1,0 +1,216 @@
+"""Settings resolved once, at ``init()`` time.
+
+Precedence for every field: the ``init()`` argument, then ``RUNFOLD_*``, then the
+``WANDB_*`` variable of the same name (so W&B scripts and launchers work unchanged),
+then the default. Nothing here is read at import time: ``resolve`` takes the
+environment as a mapping, so tests pass their own.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+__all__ = ["Settings", "resolve", "validate_run_id", "validate_project"]
+
+MODES = ("local", "online", "offline", "disabled")
+RESUME_CHOICES = ("allow", "must", "never")
+DEFAULT_PROJECT = "uncategorized"
+
+# W&B spellings of modes and resume values that old scripts still pass.
+_MODE_ALIASES = {"dryrun": "offline", "run": "online"}
+_RESUME_ALIASES = {"auto": "allow", "true": "allow", "false": None}
+
+_FORBIDDEN_ID_CHARS = set(":;,#?/'\\")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+BAD_RUN_ID = (
+    "Run id {value!r} is not allowed: {why}. Use letters, digits, '-', '_' or '.', "
+    "e.g. runfold.util.generate_id()."
+)
+BAD_PROJECT = (
+    "Project name {value!r} is not allowed: {why}. Use letters, digits, '-', '_' "
+    "or '.'."
+)
+
+
+def _name_problem(value: object, max_len: int) -> str | None:
+    if not isinstance(value, str):
+        return f"it must be a string, not {type(value).__name__}"
+    if value == "":
+        return "it is empty"
+    if value != value.strip():
+        return "it has surrounding whitespace"
+    bad = sorted(_FORBIDDEN_ID_CHARS.intersection(value))
+    if bad:
+        return "it contains " + " ".join(repr(c) for c in bad)
+    if _CONTROL.search(value):
+        return "it contains control characters"
+    if value in (".", ".."):
+        return "it is a path component"
+    if len(value) > max_len:
+        return f"it is longer than {max_len} characters"
+    return None
+
+
+def validate_run_id(value: object) -> str:
+    why = _name_problem(value, 64)
+    if why:
+        raise UsageError(BAD_RUN_ID.format(value=value, why=why))
+    return value  # type: ignore[return-value]
+
+
+def validate_project(value: object) -> str:
+    why = _name_problem(value, 128)
+    if why:
+        raise UsageError(BAD_PROJECT.format(value=value, why=why))
+    return value  # type: ignore[return-value]
+
+
+@dataclass
+class Settings:
+    project: str = DEFAULT_PROJECT
+    entity: str | None = None
+    name: str | None = None
+    run_id: str | None = None
+    group: str | None = None
+    job_type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    mode: str = "local"
+    dir: Path = field(default_factory=lambda: Path("~/.runfold").expanduser())
+    resume: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    silent: bool = False
+    reinit: bool = False
+    # Not W&B settings: how often the writer flushes and beats, and whether the
+    # directory is shared between machines (then only the run log is written).
+    flush_seconds: float = 0.2
+    heartbeat_seconds: float = 10.0
+    shared_dir: bool | None = None
+
+    @property
+    def store_path(self) -> Path:
+        return self.dir / "runfold.db"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.dir / "runs"
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get("RUNFOLD_" + name)
+    if value is None or value == "":
+        value = environ.get("WANDB_" + name)
+    return value if value not in (None, "") else None
+
+
+def _pick(arg: Any, environ: Mapping[str, str], name: str) -> Any:
+    return arg if arg is not None else _env(environ, name)
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _mode(value: str | None) -> str:
+    if value is None:
+        return "local"
+    mode = _MODE_ALIASES.get(value.lower(), value.lower())
+    if mode not in MODES:
+        raise UsageError(
+            f"mode={value!r} is not a Runfold mode; use one of {', '.join(MODES)}."
+        )
+    return mode
+
+
+def _resume(value: object) -> str | None:
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "allow"
+    text = str(value).lower()
+    if text in _RESUME_ALIASES:
+        return _RESUME_ALIASES[text]
+    if text not in RESUME_CHOICES:
+        raise UsageError(
+            f"resume={value!r} is not understood; use 'allow', 'must' or 'never'."
+        )
+    return text
+
+
+def _tags(arg: Any, environ: Mapping[str, str]) -> list[str]:
+    if arg is None:
+        raw = _env(environ, "TAGS")
+        return [t.strip() for t in raw.split(",") if t.strip()] if raw else []
+    if isinstance(arg, str):
+        arg = [arg]
+    tags = list(arg)
+    for tag in tags:
+        if not isinstance(tag, str) or not tag.strip():
+            raise UsageError(f"Tag {tag!r} must be a non-empty string.")
+    return tags
+
+
+def _launcher_group(environ: Mapping[str, str]) -> str | None:
+    """The group that ranks of one torchrun or multi-task SLURM launch share."""
+    if environ.get("TORCHELASTIC_RUN_ID"):
+        return "torchrun-" + environ["TORCHELASTIC_RUN_ID"]
+    tasks = environ.get("SLURM_NTASKS") or environ.get("SLURM_STEP_NUM_TASKS")
+    if environ.get("SLURM_JOB_ID") and tasks and tasks.isdigit() and int(tasks) > 1:
+        return "slurm-" + environ["SLURM_JOB_ID"]
+    return None
+
+
+def _float_setting(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get("RUNFOLD_" + name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(
+            f"RUNFOLD_{name}={raw!r} must be a number of seconds."
+        ) from None
+    if value <= 0:
+        raise UsageError(f"RUNFOLD_{name}={raw!r} must be greater than 0.")
+    return value
+
+
+def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
+    """Resolve settings from ``init()`` keyword arguments and the environment."""
+    env = os.environ if environ is None else environ
+    project = _pick(args.get("project"), env, "PROJECT") or DEFAULT_PROJECT
+    run_id = _pick(args.get("id"), env, "RUN_ID")
+    directory = _pick(args.get("dir"), env, "DIR")
+    group = _pick(args.get("group"), env, "RUN_GROUP") or _launcher_group(env)
+    shared = env.get("RUNFOLD_SHARED_DIR")
+    settings = Settings(
+        project=validate_project(project),
+        entity=_pick(args.get("entity"), env, "ENTITY"),
+        name=_pick(args.get("name"), env, "NAME"),
+        run_id=validate_run_id(run_id) if run_id is not None else None,
+        group=str(group) if group is not None else None,
+        job_type=_pick(args.get("job_type"), env, "JOB_TYPE"),
+        tags=_tags(args.get("tags"), env),
+        notes=_pick(args.get("notes"), env, "NOTES"),
+        mode=_mode(_pick(args.get("mode"), env, "MODE")),
+        resume=_resume(_pick(args.get("resume"), env, "RESUME")),
+        base_url=_pick(args.get("base_url"), env, "BASE_URL"),
+        api_key=_pick(args.get("api_key"), env, "API_KEY"),
+        silent=_truthy(_env(env, "SILENT")),
+        reinit=bool(args.get("reinit") or False),
+        flush_seconds=min(_float_setting(env, "FLUSH_SECONDS", 0.2), 1.0),
+        heartbeat_seconds=_float_setting(env, "HEARTBEAT_SECONDS", 10.0),
+        shared_dir=_truthy(shared) if shared is not None else None,
+    )
+    if directory is not None:
+        settings.dir = Path(directory).expanduser().resolve()
+    return settings

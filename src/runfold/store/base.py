@@ -1,0 +1,123 @@
+"""The store interface and the plain data it returns. No SQL here."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .history import Columns, Lod, Reductions
+
+__all__ = ["RunRow", "ProjectRow", "Store", "effective_state", "RUN_FIELDS"]
+
+# Run fields a user can filter and group by (besides config.* and summary.*).
+RUN_FIELDS = (
+    "id",
+    "name",
+    "group",
+    "job_type",
+    "state",
+    "host",
+    "notes",
+    "tags",
+    "created_at",
+    "updated_at",
+    "finished_at",
+    "exit_code",
+)
+
+# Fields that can be changed after the run (DESIGN §2.10).
+EDITABLE_FIELDS = ("name", "group", "job_type", "tags", "notes", "config")
+
+
+def effective_state(
+    state: str, heartbeat_at: float | None, heartbeat_seconds: float, now: float
+) -> str:
+    """A running run whose heartbeat stopped is crashed: its process is gone."""
+    if state != "running" or heartbeat_at is None:
+        return state
+    grace = 3 * heartbeat_seconds + 1.0
+    return "crashed" if now - heartbeat_at > grace else state
+
+
+@dataclass
+class RunRow:
+    pk: int
+    project: str
+    id: str
+    name: str
+    group: str | None
+    job_type: str | None
+    tags: list[str]
+    notes: str | None
+    state: str
+    exit_code: int | None
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    host: str | None
+    meta: dict[str, Any]
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    heartbeat_at: float | None
+    last_seq: int
+    next_step: int
+    metrics: dict[str, Reductions] = field(default_factory=dict)
+
+    @property
+    def runtime(self) -> float:
+        end = self.finished_at or self.heartbeat_at or self.updated_at or time.time()
+        return max(0.0, end - self.created_at)
+
+
+@dataclass
+class ProjectRow:
+    name: str
+    run_count: int
+    group_count: int
+    last_activity: float | None
+
+
+class Store(Protocol):
+    """What every backend (SQLite, PostgreSQL) provides.
+
+    Writes are idempotent by (run, sequence): ``ingest`` skips records whose
+    sequence number the run has already seen, so replaying a run log adds nothing
+    twice. Reads return plain dataclasses and NumPy arrays.
+    """
+
+    def ingest(
+        self,
+        project: str,
+        run_id: str,
+        records: list[tuple[int, str, Any]],
+        *,
+        heartbeat_at: float | None = None,
+    ) -> int:
+        """Apply run-log records; return the run's last ingested sequence number."""
+        ...
+
+    def heartbeat(self, project: str, run_id: str, at: float) -> None: ...
+
+    def get_run(self, project: str, run_id: str) -> RunRow | None: ...
+
+    def list_runs(self, project: str) -> list[RunRow]:
+        """All runs of a project with summary and reductions; raises ProjectNotFound."""
+        ...
+
+    def list_projects(self) -> list[ProjectRow]: ...
+
+    def update_run(self, project: str, run_id: str, changes: dict[str, Any]) -> None:
+        """Change EDITABLE_FIELDS of a run after the fact; raises RunNotFound."""
+        ...
+
+    def history(self, run_pk: int, keys: list[str] | None) -> dict[str, Columns]: ...
+
+    def metric_keys(self, project: str) -> list[str]: ...
+
+    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]: ...
+
+    def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,96 @@
+"""Run filters in W&B's MongoDB-like shape, compiled to a predicate.
+
+``{"group": "exp_1", "config.lr": {"$gt": 0.01}, "state": {"$in": ["finished"]}}``
+Keys are run fields, ``config.<path>`` or ``summary.<path>``; ``$and`` / ``$or``
+take lists of filters. A missing value matches only ``$ne``, ``$nin`` and
+``{"$exists": False}``. Both backends filter with this one function, so they agree.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import UsageError
+
+__all__ = ["compile_filters", "OPERATORS"]
+
+_COMPARE = {
+    "$gt": operator.gt,
+    "$gte": operator.ge,
+    "$lt": operator.lt,
+    "$lte": operator.le,
+}
+OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")
+
+Predicate = Callable[[Any], bool]
+
+
+def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
+    from ..grouping import MISSING
+
+    missing = value is MISSING or value is None
+    if op == "$exists":
+        return (not missing) == bool(arg)
+    if op in ("$in", "$nin"):
+        if not isinstance(arg, (list, tuple, set)):
+            raise UsageError(
+                f"{op} takes a list, e.g. {{'{op}': ['a', 'b']}}; got {arg!r}."
+            )
+        hit = bool(set(value) & set(arg)) if is_tags and not missing else value in arg
+        return hit if op == "$in" else not hit
+    if op in ("$eq", "$ne"):
+        hit = (arg in value) if is_tags and not missing else value == arg
+        return hit if op == "$eq" else not hit
+    if missing:
+        return False
+    try:
+        return _COMPARE[op](value, arg)
+    except TypeError:
+        return False
+
+
+def _field_predicate(key: str, condition: Any) -> Predicate:
+    from ..grouping import value_at
+
+    value_at(_Probe(), key) if not key.startswith(("config.", "summary.")) else None
+    ops = condition if isinstance(condition, Mapping) else {"$eq": condition}
+    for op in ops:
+        if op not in OPERATORS:
+            raise UsageError(
+                f"Unknown filter operator {op!r} for {key!r}; use one of "
+                f"{', '.join(OPERATORS)}."
+            )
+    is_tags = key == "tags"
+    return lambda run: all(
+        _matches(value_at(run, key), op, arg, is_tags) for op, arg in ops.items()
+    )
+
+
+class _Probe:
+    """Stands in for a run to validate field names when compiling."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+def compile_filters(filters: Mapping[str, Any] | None) -> Predicate:
+    """A predicate over runs; raises UsageError naming what is wrong in ``filters``."""
+    if not filters:
+        return lambda run: True
+    if not isinstance(filters, Mapping):
+        raise UsageError(
+            f"filters must be a dict, e.g. {{'group': 'exp-1'}}; got {filters!r}."
+        )
+    parts: list[Predicate] = []
+    for key, condition in filters.items():
+        if key in ("$and", "$or"):
+            subs = [compile_filters(f) for f in condition]
+            combine = all if key == "$and" else any
+            parts.append(
+                lambda run, subs=subs, combine=combine: combine(p(run) for p in subs)
+            )
+        else:
+            parts.append(_field_predicate(key, condition))
+    return lambda run: all(p(run) for p in parts)

@@ -1,0 +1,195 @@
+"""How history is kept: per (run, metric) columns, reductions and a downsampled form.
+
+Rows arrive as ``[step, timestamp, {key: value}]``. Ingest pivots them into one
+column set per key, stored as a chunk of three packed arrays (steps int64,
+timestamps float64, values float64). Beside the chunks, each (run, metric) keeps:
+
+* its reductions (count, first, last, min, max, sum, the steps of min and max), so
+  the runs table and the summary never read history;
+* a downsampled form (the "lod"): for buckets of ``width`` steps (a power of two,
+  grown so that at most ``LOD_SIZE`` buckets cover the run) the sum and count of the
+  finite values. A grouped chart over thousands of runs reads these instead of
+  every point, and gets the same per-run bucket means it would get from the raw
+  points (``aggregate.step_grid`` uses the same power-of-two widths).
+
+NaN values are stored and counted but left out of sums, means, min and max: a NaN is
+"no value here". Infinities are kept everywhere (a diverged run shows as one).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LOD_SIZE", "Columns", "Reductions", "Lod", "pivot_rows"]
+
+LOD_SIZE = 1024
+
+
+@dataclass
+class Columns:
+    steps: np.ndarray  # int64
+    timestamps: np.ndarray  # float64
+    values: np.ndarray  # float64
+
+    def to_blobs(self) -> tuple[bytes, bytes, bytes]:
+        return self.steps.tobytes(), self.timestamps.tobytes(), self.values.tobytes()
+
+    @classmethod
+    def from_blobs(cls, steps: bytes, timestamps: bytes, values: bytes) -> Columns:
+        return cls(
+            np.frombuffer(steps, dtype=np.int64),
+            np.frombuffer(timestamps, dtype=np.float64),
+            np.frombuffer(values, dtype=np.float64),
+        )
+
+    @classmethod
+    def concat(cls, parts: list[Columns]) -> Columns:
+        if not parts:
+            empty = np.empty(0)
+            return cls(empty.astype(np.int64), empty, empty)
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            np.concatenate([p.steps for p in parts]),
+            np.concatenate([p.timestamps for p in parts]),
+            np.concatenate([p.values for p in parts]),
+        )
+
+
+def pivot_rows(rows: list[Any]) -> dict[str, Columns]:
+    """Turn ``[step, timestamp, {key: value}]`` rows into columns per key."""
+    cols: dict[str, tuple[list, list, list]] = {}
+    for step, ts, row in rows:
+        for key, value in row.items():
+            col = cols.get(key)
+            if col is None:
+                col = cols[key] = ([], [], [])
+            col[0].append(step)
+            col[1].append(ts)
+            col[2].append(value)
+    return {
+        key: Columns(
+            np.array(s, dtype=np.int64),
+            np.array(t, dtype=np.float64),
+            np.array(v, dtype=np.float64),
+        )
+        for key, (s, t, v) in cols.items()
+    }
+
+
+@dataclass
+class Reductions:
+    count: int = 0
+    nans: int = 0
+    sum: float = 0.0
+    first: float | None = None
+    last: float | None = None
+    min: float | None = None
+    max: float | None = None
+    min_step: int | None = None
+    max_step: int | None = None
+    first_step: int | None = None
+    last_step: int | None = None
+
+    @property
+    def mean(self) -> float | None:
+        finite = self.count - self.nans
+        return self.sum / finite if finite else None
+
+    def add(self, cols: Columns) -> Reductions:
+        """Fold a column set (later steps than those seen so far) into these."""
+        v = cols.values
+        if not len(v):
+            return self
+        out = Reductions(
+            count=self.count + len(v),
+            first=self.first if self.count else float(v[0]),
+            first_step=self.first_step if self.count else int(cols.steps[0]),
+            last=float(v[-1]),
+            last_step=int(cols.steps[-1]),
+            nans=self.nans,
+            sum=self.sum,
+            min=self.min,
+            max=self.max,
+            min_step=self.min_step,
+            max_step=self.max_step,
+        )
+        ok = ~np.isnan(v)
+        out.nans += int(len(v) - ok.sum())
+        if not ok.any():
+            return out
+        finite = v[ok]
+        steps = cols.steps[ok]
+        out.sum += float(finite.sum())
+        lo, hi = int(finite.argmin()), int(finite.argmax())
+        if out.min is None or finite[lo] < out.min:
+            out.min, out.min_step = float(finite[lo]), int(steps[lo])
+        if out.max is None or finite[hi] > out.max:
+            out.max, out.max_step = float(finite[hi]), int(steps[hi])
+        return out
+
+    def reduce(self, rule: str) -> float | None:
+        return {"min": self.min, "max": self.max, "mean": self.mean}.get(
+            rule, self.last
+        )
+
+
+@dataclass
+class Lod:
+    """Sum and count of finite values per bucket of ``width`` steps."""
+
+    width: int
+    sums: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Lod:
+        return cls(1, np.zeros(LOD_SIZE), np.zeros(LOD_SIZE))
+
+    def to_blobs(self) -> tuple[int, bytes, bytes]:
+        return self.width, self.sums.tobytes(), self.counts.tobytes()
+
+    @classmethod
+    def from_blobs(cls, width: int, sums: bytes, counts: bytes) -> Lod:
+        return cls(
+            width,
+            np.frombuffer(sums, dtype=np.float64).copy(),
+            np.frombuffer(counts, dtype=np.float64).copy(),
+        )
+
+    def add(self, cols: Columns) -> Lod:
+        if not len(cols.steps):
+            return self
+        width, sums, counts = self.width, self.sums, self.counts
+        top = int(cols.steps.max())
+        while top // width >= LOD_SIZE:
+            # Double the width: bucket i of the new form is buckets 2i and 2i+1.
+            width *= 2
+            sums = np.concatenate(
+                [sums.reshape(-1, 2).sum(axis=1), np.zeros(LOD_SIZE // 2)]
+            )
+            counts = np.concatenate(
+                [counts.reshape(-1, 2).sum(axis=1), np.zeros(LOD_SIZE // 2)]
+            )
+        ok = ~np.isnan(cols.values)
+        idx = cols.steps[ok] // width
+        sums = sums + np.bincount(idx, weights=cols.values[ok], minlength=LOD_SIZE)
+        counts = counts + np.bincount(idx, minlength=LOD_SIZE)
+        return Lod(width, sums, counts)
+
+    def at_width(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sums and counts regrouped to a coarser power-of-two ``width``."""
+        factor = width // self.width
+        if factor <= 1:
+            return self.sums, self.counts
+        n = -(-LOD_SIZE // factor) * factor
+        sums = np.zeros(n)
+        counts = np.zeros(n)
+        sums[:LOD_SIZE] = self.sums
+        counts[:LOD_SIZE] = self.counts
+        return sums.reshape(-1, factor).sum(axis=1), counts.reshape(-1, factor).sum(
+            axis=1
+        )

@@ -1,0 +1,473 @@
+"""The store's logic in portable SQL, shared by the SQLite and PostgreSQL backends.
+
+A backend supplies a connection and transactions (``_write``, ``_read``) and its
+placeholder style; everything else — ingest, reductions, reads — lives here once.
+SQL uses ``?`` placeholders; a backend with another style rewrites them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from ..errors import ProjectNotFound, RunNotFound, UsageError
+from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state
+
+__all__ = ["SQLStore"]
+
+_RUN_COLUMNS = (
+    'r.pk, r.id, r.name, r."group", r.job_type, r.tags, r.notes, r.state, '
+    "r.exit_code, r.config, r.summary_set, r.summary_rules, r.host, r.meta, "
+    "r.created_at, r.updated_at, r.finished_at, r.heartbeat_at, "
+    "r.heartbeat_seconds, r.last_seq, r.next_step"
+)
+_STAT_COLUMNS = (
+    "count, nans, sum, first, last, min, max, min_step, max_step, first_step, last_step"
+)
+_IN_CHUNK = 500
+
+
+def _dumps(value: Any) -> str:
+    # allow_nan: a NaN a user put in config or summary is kept as NaN (read back by
+    # json.loads); the HTTP edge turns it into JSON null.
+    return json.dumps(value, separators=(",", ":"), allow_nan=True, default=str)
+
+
+class _RunChanges:
+    """What a batch of records does to one run, gathered before the SQL runs."""
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.row = row
+        self.fields: dict[str, Any] = {}
+        self.rows: list[Any] = []
+        self.last_seq = row["last_seq"]
+
+    def apply(self, seq: int, kind: str, body: Any) -> None:
+        self.last_seq = seq
+        if kind == "history":
+            self.rows.extend(body)
+        elif kind == "config":
+            self.fields["config"] = _dumps(body)
+        elif kind == "summary":
+            merged = json.loads(self.fields.get("summary_set", self.row["summary_set"]))
+            merged.update(body)
+            merged = {k: v for k, v in merged.items() if v is not None}
+            self.fields["summary_set"] = _dumps(merged)
+        elif kind == "define":
+            rules = json.loads(
+                self.fields.get("summary_rules", self.row["summary_rules"])
+            )
+            rules.update(body)
+            self.fields["summary_rules"] = _dumps(rules)
+        elif kind in ("run", "update"):
+            self._apply_identity(kind, body)
+        elif kind == "finish":
+            self.fields.update(
+                state=body.get("state", "finished"),
+                exit_code=body.get("exit_code"),
+                finished_at=body.get("at"),
+            )
+
+    def _apply_identity(self, kind: str, body: dict[str, Any]) -> None:
+        for key in ("name", "group", "job_type", "notes", "host"):
+            if key in body:
+                self.fields[key] = body[key]
+        if "tags" in body:
+            self.fields["tags"] = _dumps(list(body["tags"] or []))
+        if kind == "run":
+            self.fields.update(state="running", exit_code=None, finished_at=None)
+            self.fields["heartbeat_seconds"] = body.get("heartbeat_seconds", 10.0)
+            if "meta" in body:
+                self.fields["meta"] = _dumps(body["meta"])
+
+
+class SQLStore:
+    """Shared implementation of the Store protocol over a DB-API connection."""
+
+    dialect = "sql"
+
+    def _write(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _blob(self, value: Any) -> bytes:
+        return bytes(value)
+
+    # ---- ingest -------------------------------------------------------------
+
+    def ingest(
+        self,
+        project: str,
+        run_id: str,
+        records: list[tuple[int, str, Any]],
+        *,
+        heartbeat_at: float | None = None,
+    ) -> int:
+        now = time.time()
+        with self._write() as cur:
+            project_id = self._project_id(cur, project, create=True)
+            row = self._run_for_ingest(cur, project_id, run_id, records, now)
+            changes = _RunChanges(row)
+            for seq, kind, body in records:
+                if seq > changes.last_seq:
+                    changes.apply(seq, kind, body)
+            if changes.last_seq == row["last_seq"]:
+                if heartbeat_at is not None:
+                    self._set_heartbeat(cur, row["pk"], heartbeat_at)
+                return row["last_seq"]
+            next_step = row["next_step"]
+            if changes.rows:
+                next_step = max(next_step, self._ingest_history(cur, row, changes))
+            fields = dict(changes.fields)
+            fields.update(
+                last_seq=changes.last_seq,
+                next_step=next_step,
+                updated_at=now,
+                heartbeat_at=heartbeat_at or now,
+            )
+            self._update_fields(cur, row["pk"], fields)
+            return changes.last_seq
+
+    def _run_for_ingest(
+        self, cur: Any, project_id: int, run_id: str, records: list[Any], now: float
+    ) -> dict[str, Any]:
+        sql = (
+            "SELECT pk, last_seq, next_step, summary_set, summary_rules FROM runs "
+            "WHERE project_id = ? AND id = ?"
+        )
+        found = self._one(cur, sql, (project_id, run_id))
+        if found is None:
+            first = next((body for _, kind, body in records if kind == "run"), {})
+            created = first.get("created_at", now)
+            self._exec(
+                cur,
+                "INSERT INTO runs (project_id, id, name, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (project_id, run_id, first.get("name") or run_id, created, now),
+            )
+            found = self._one(cur, sql, (project_id, run_id))
+        pk, last_seq, next_step, summary_set, rules = found
+        return {
+            "pk": pk,
+            "last_seq": last_seq,
+            "next_step": next_step,
+            "summary_set": summary_set,
+            "summary_rules": rules,
+            "project_id": project_id,
+        }
+
+    def _ingest_history(
+        self, cur: Any, row: dict[str, Any], changes: _RunChanges
+    ) -> int:
+        from .history import Lod, Reductions, pivot_rows
+
+        columns = pivot_rows(changes.rows)
+        metric_ids = self._metric_ids(cur, row["project_id"], list(columns))
+        pk = row["pk"]
+        top = -1
+        for key, cols in columns.items():
+            mid = metric_ids[key]
+            steps, times, values = cols.to_blobs()
+            self._exec(
+                cur,
+                "INSERT INTO history_chunks (run_pk, metric_id, first_seq, n, first_step,"
+                " last_step, steps, timestamps, vals) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (
+                    pk,
+                    mid,
+                    changes.last_seq,
+                    len(cols.steps),
+                    int(cols.steps[0]),
+                    int(cols.steps[-1]),
+                    steps,
+                    times,
+                    values,
+                ),
+            )
+            old = self._one(
+                cur,
+                f"SELECT {_STAT_COLUMNS} FROM metric_stats WHERE run_pk = ? AND metric_id = ?",
+                (pk, mid),
+            )
+            stats = (Reductions(*old) if old else Reductions()).add(cols)
+            self._upsert_stats(cur, pk, mid, stats)
+            lod_row = self._one(
+                cur,
+                "SELECT width, sums, counts FROM history_lod WHERE run_pk = ? AND metric_id = ?",
+                (pk, mid),
+            )
+            lod = Lod.from_blobs(*lod_row) if lod_row else Lod.empty()
+            width, sums, counts = lod.add(cols).to_blobs()
+            self._exec(
+                cur,
+                "INSERT INTO history_lod (run_pk, metric_id, width, sums, counts) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (run_pk, metric_id) DO UPDATE SET "
+                "width = excluded.width, sums = excluded.sums, counts = excluded.counts",
+                (pk, mid, width, sums, counts),
+            )
+            top = max(top, int(cols.steps[-1]))
+        return top + 1
+
+    def _upsert_stats(self, cur: Any, pk: int, mid: int, s: Any) -> None:
+        names = _STAT_COLUMNS.split(", ")
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names)
+        self._exec(
+            cur,
+            f"INSERT INTO metric_stats (run_pk, metric_id, {_STAT_COLUMNS}) VALUES "
+            f"(?, ?, {', '.join('?' * len(names))}) "
+            f"ON CONFLICT (run_pk, metric_id) DO UPDATE SET {updates}",
+            (pk, mid, *(getattr(s, n) for n in names)),
+        )
+
+    def _metric_ids(self, cur: Any, project_id: int, keys: list[str]) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        for key in keys:
+            sql = "SELECT id FROM metrics WHERE project_id = ? AND key = ?"
+            found = self._one(cur, sql, (project_id, key))
+            if found is None:
+                self._exec(
+                    cur,
+                    "INSERT INTO metrics (project_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (project_id, key),
+                )
+                found = self._one(cur, sql, (project_id, key))
+            ids[key] = found[0]
+        return ids
+
+    def _project_id(self, cur: Any, project: str, *, create: bool) -> int:
+        sql = "SELECT id FROM projects WHERE name = ?"
+        found = self._one(cur, sql, (project,))
+        if found is None:
+            if not create:
+                raise ProjectNotFound(project)
+            self._exec(
+                cur,
+                "INSERT INTO projects (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (project, time.time()),
+            )
+            found = self._one(cur, sql, (project,))
+        return found[0]
+
+    def _update_fields(self, cur: Any, pk: int, fields: dict[str, Any]) -> None:
+        cols = ", ".join(f'"{name}" = ?' for name in fields)
+        self._exec(cur, f"UPDATE runs SET {cols} WHERE pk = ?", (*fields.values(), pk))
+
+    def _set_heartbeat(self, cur: Any, pk: int, at: float) -> None:
+        self._exec(cur, "UPDATE runs SET heartbeat_at = ? WHERE pk = ?", (at, pk))
+
+    def heartbeat(self, project: str, run_id: str, at: float) -> None:
+        with self._write() as cur:
+            self._exec(
+                cur,
+                "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND project_id = "
+                "(SELECT id FROM projects WHERE name = ?)",
+                (at, run_id, project),
+            )
+
+    def update_run(self, project: str, run_id: str, changes: dict[str, Any]) -> None:
+        unknown = set(changes) - set(EDITABLE_FIELDS)
+        if unknown:
+            raise UsageError(
+                f"Cannot change {sorted(unknown)} of a run; editable fields are "
+                f"{', '.join(EDITABLE_FIELDS)}."
+            )
+        fields = {
+            k: (_dumps(v) if k in ("tags", "config") else v) for k, v in changes.items()
+        }
+        fields["updated_at"] = time.time()
+        with self._write() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            found = self._one(
+                cur,
+                "SELECT pk FROM runs WHERE project_id = ? AND id = ?",
+                (project_id, run_id),
+            )
+            if found is None:
+                raise RunNotFound(project, run_id)
+            self._update_fields(cur, found[0], fields)
+
+    # ---- reads --------------------------------------------------------------
+
+    def list_projects(self) -> list[ProjectRow]:
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                'SELECT p.name, COUNT(r.pk), COUNT(DISTINCT r."group"), MAX(r.updated_at) '
+                "FROM projects p LEFT JOIN runs r ON r.project_id = p.id "
+                "GROUP BY p.name ORDER BY p.name",
+                (),
+            )
+        return [ProjectRow(*row) for row in rows]
+
+    def list_runs(self, project: str) -> list[RunRow]:
+        with self._read() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            rows = self._all(
+                cur,
+                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.project_id = ? ORDER BY r.created_at, r.pk",
+                (project_id,),
+            )
+            stats = self._stats_by_run(cur, project_id)
+        return [self._run_row(project, row, stats.get(row[0], {})) for row in rows]
+
+    def get_run(self, project: str, run_id: str) -> RunRow | None:
+        with self._read() as cur:
+            try:
+                project_id = self._project_id(cur, project, create=False)
+            except ProjectNotFound:
+                return None
+            row = self._one(
+                cur,
+                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.project_id = ? AND r.id = ?",
+                (project_id, run_id),
+            )
+            if row is None:
+                return None
+            stats = self._stats_by_run(cur, project_id, run_pk=row[0])
+        return self._run_row(project, row, stats.get(row[0], {}))
+
+    def _stats_by_run(
+        self, cur: Any, project_id: int, run_pk: int | None = None
+    ) -> dict[int, dict[str, Any]]:
+        from .history import Reductions
+
+        sql = (
+            f"SELECT s.run_pk, m.key, {', '.join('s.' + c for c in _STAT_COLUMNS.split(', '))} "
+            "FROM metric_stats s JOIN metrics m ON m.id = s.metric_id WHERE m.project_id = ?"
+        )
+        params: tuple[Any, ...] = (project_id,)
+        if run_pk is not None:
+            sql += " AND s.run_pk = ?"
+            params += (run_pk,)
+        out: dict[int, dict[str, Any]] = {}
+        for pk, key, *values in self._all(cur, sql, params):
+            out.setdefault(pk, {})[key] = Reductions(*values)
+        return out
+
+    def _run_row(self, project: str, row: Any, metrics: dict[str, Any]) -> RunRow:
+        (
+            pk,
+            run_id,
+            name,
+            group,
+            job_type,
+            tags,
+            notes,
+            state,
+            exit_code,
+            config,
+            summary_set,
+            rules,
+            host,
+            meta,
+            created,
+            updated,
+            finished,
+            beat,
+            beat_s,
+            last_seq,
+            next_step,
+        ) = row
+        rule_map = json.loads(rules)
+        summary: dict[str, Any] = {
+            key: stats.reduce(rule_map.get(key, "last"))
+            for key, stats in metrics.items()
+        }
+        summary.update(json.loads(summary_set))
+        return RunRow(
+            pk=pk, project=project, id=run_id, name=name, group=group,
+            job_type=job_type, tags=json.loads(tags), notes=notes,
+            state=effective_state(state, beat, beat_s, time.time()),
+            exit_code=exit_code, config=json.loads(config), summary=summary,
+            host=host, meta=json.loads(meta), created_at=created,
+            updated_at=updated, finished_at=finished, heartbeat_at=beat,
+            last_seq=last_seq, next_step=next_step, metrics=metrics,
+        )  # fmt: skip
+
+    def metric_keys(self, project: str) -> list[str]:
+        with self._read() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            rows = self._all(
+                cur,
+                "SELECT key FROM metrics WHERE project_id = ? ORDER BY key",
+                (project_id,),
+            )
+        return [r[0] for r in rows]
+
+    def _pk_chunks(self, run_pks: list[int]) -> Iterator[list[int]]:
+        for i in range(0, len(run_pks), _IN_CHUNK):
+            yield run_pks[i : i + _IN_CHUNK]
+
+    def history(self, run_pk: int, keys: list[str] | None) -> dict[str, Any]:
+        from .history import Columns
+
+        sql = (
+            "SELECT m.key, c.steps, c.timestamps, c.vals FROM history_chunks c "
+            "JOIN metrics m ON m.id = c.metric_id WHERE c.run_pk = ?"
+        )
+        params: list[Any] = [run_pk]
+        if keys is not None:
+            sql += f" AND m.key IN ({', '.join('?' * len(keys))})"
+            params += keys
+        parts: dict[str, list[Any]] = {}
+        with self._read() as cur:
+            for key, s, t, v in self._all(
+                cur, sql + " ORDER BY c.first_seq", tuple(params)
+            ):
+                parts.setdefault(key, []).append(
+                    Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+                )
+        return {key: Columns.concat(p) for key, p in parts.items()}
+
+    def series(self, run_pks: list[int], key: str) -> dict[int, Any]:
+        from .history import Columns
+
+        parts: dict[int, list[Any]] = {}
+        with self._read() as cur:
+            for chunk in self._pk_chunks(run_pks):
+                sql = (
+                    "SELECT c.run_pk, c.steps, c.timestamps, c.vals FROM history_chunks c "
+                    "JOIN metrics m ON m.id = c.metric_id WHERE m.key = ? AND c.run_pk IN "
+                    f"({', '.join('?' * len(chunk))}) ORDER BY c.run_pk, c.first_seq"
+                )
+                for pk, s, t, v in self._all(cur, sql, (key, *chunk)):
+                    parts.setdefault(pk, []).append(
+                        Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+                    )
+        return {pk: Columns.concat(p) for pk, p in parts.items()}
+
+    def lods(self, run_pks: list[int], key: str) -> dict[int, Any]:
+        from .history import Lod
+
+        out: dict[int, Any] = {}
+        with self._read() as cur:
+            for chunk in self._pk_chunks(run_pks):
+                sql = (
+                    "SELECT l.run_pk, l.width, l.sums, l.counts FROM history_lod l "
+                    "JOIN metrics m ON m.id = l.metric_id WHERE m.key = ? AND l.run_pk IN "
+                    f"({', '.join('?' * len(chunk))})"
+                )
+                for pk, width, sums, counts in self._all(cur, sql, (key, *chunk)):
+                    out[pk] = Lod.from_blobs(
+                        width, self._blob(sums), self._blob(counts)
+                    )
+        return out
+
+    # ---- dialect hooks ------------------------------------------------------
+
+    def _exec(self, cur: Any, sql: str, params: tuple[Any, ...]) -> None:
+        cur.execute(sql, params)
+
+    def _one(self, cur: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+    def _all(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        cur.execute(sql, params)
+        return cur.fetchall()
