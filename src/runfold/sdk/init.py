@@ -205,6 +205,8 @@ def _start_writer(
     )  # fmt: skip
     run._attach(writer)
     body: dict[str, Any] = {
+        "project": project,
+        "id": run_id,
         "name": name, "group": settings.group, "job_type": settings.job_type,
         "tags": settings.tags, "notes": settings.notes, "host": socket.gethostname(),
         "created_at": time.time(), "heartbeat_seconds": settings.heartbeat_seconds,

@@ -3,30 +3,17 @@ the user set. The store computes the same from its per-metric reductions."""
 
 from __future__ import annotations
 
-import fnmatch
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import UsageError
+from ..store.base import rule_for
 from .config import to_plain
 
 __all__ = ["Summary", "SUMMARY_RULES", "rule_for"]
 
 SUMMARY_RULES = ("min", "max", "mean", "last")
-
-
-def rule_for(rules: Mapping[str, Any], key: str) -> str:
-    """The summary rule of a key: exact name first, then a glob like ``val/*``."""
-    rule = rules.get(key)
-    if rule is None:
-        for pattern, candidate in rules.items():
-            if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
-                rule = candidate
-                break
-    if isinstance(rule, Mapping):
-        rule = rule.get("summary")
-    return rule or "last"
 
 
 class _Reducer:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .history import Columns, Lod, Reductions
 
-__all__ = ["RunRow", "ProjectRow", "Store", "effective_state", "RUN_FIELDS"]
+__all__ = ["RunRow", "ProjectRow", "Store", "effective_state", "rule_for", "RUN_FIELDS"]
 
 # Run fields a user can filter and group by (besides config.* and summary.*).
 RUN_FIELDS = (
@@ -39,6 +41,19 @@ def effective_state(
         return state
     grace = 3 * heartbeat_seconds + 1.0
     return "crashed" if now - heartbeat_at > grace else state
+
+
+def rule_for(rules: Mapping[str, Any], key: str) -> str:
+    """The summary rule of a key: exact name first, then a glob like ``val/*``."""
+    rule = rules.get(key)
+    if rule is None:
+        for pattern, candidate in rules.items():
+            if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
+                rule = candidate
+                break
+    if isinstance(rule, Mapping):
+        rule = rule.get("summary")
+    return rule or "last"
 
 
 @dataclass

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import ProjectNotFound, RunNotFound, UsageError
-from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state
+from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state, rule_for
 
 __all__ = ["SQLStore"]
 
@@ -376,8 +376,7 @@ class SQLStore:
         ) = row
         rule_map = json.loads(rules)
         summary: dict[str, Any] = {
-            key: stats.reduce(rule_map.get(key, "last"))
-            for key, stats in metrics.items()
+            key: stats.reduce(rule_for(rule_map, key)) for key, stats in metrics.items()
         }
         summary.update(json.loads(summary_set))
         return RunRow(

@@ -1,0 +1,253 @@
+"""The ``runfold`` command: parse, call the library, print (click + rich)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import RunfoldError
+
+DIR_HELP = "Store directory (default: $RUNFOLD_DIR or ~/.runfold)."
+
+
+def _store_dir(directory: str | None) -> Path:
+    from .settings import resolve
+
+    return resolve(dir=directory).dir
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Expected errors print ``Error: ...`` (exit 1), never a traceback."""
+    try:
+        yield
+    except RunfoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _api(directory: str | None) -> Any:
+    from .api import Api
+
+    path = _store_dir(directory)
+    if not (path / "runfold.db").exists():
+        raise click.ClickException(
+            f"No Runfold store at {str(path)!r}. Create runs with runfold.init(), or "
+            "try: runfold demo"
+        )
+    return Api(path)
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        return f"{value:.4g}"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def _print_json(data: Any) -> None:
+    def safe(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): safe(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [safe(v) for v in value]
+        return value
+
+    click.echo(json.dumps(safe(data), indent=2))
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_fmt(v) for v in row))
+    Console().print(table)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="runfold")
+def cli() -> None:
+    """Runfold: record ML runs and fold them into experiments.
+
+    Start with `runfold demo`, then `runfold groups demo`.
+    """
+
+
+@cli.command()
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option("--project", default="demo", show_default=True, help="Project to fill.")
+@click.option("--steps", default=2000, show_default=True, help="Steps per run.")
+def demo(directory: str | None, project: str, steps: int) -> None:
+    """Fill the store with a demo project: distributed-training groups, a 5-fold
+    cross-validation, train and eval jobs, a failed and a crashed run."""
+    from rich.progress import Progress
+
+    from .demo import build_demo, planned_runs
+
+    path = _store_dir(directory)
+    os.environ["RUNFOLD_SILENT"] = "1"
+    started = time.perf_counter()
+    with _user_errors(), Progress() as progress:
+        task = progress.add_task(
+            f"Writing project {project!r}", total=planned_runs(steps)
+        )
+        count = build_demo(
+            path, project, steps, on_run=lambda _: progress.advance(task)
+        )
+    click.echo(
+        f"Wrote {count} runs to project {project!r} in {path} "
+        f"({time.perf_counter() - started:.1f} s).\n"
+        f"See them with: runfold groups {project} --dir {path}"
+    )
+
+
+@cli.command()
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def projects(directory: str | None, as_json: bool) -> None:
+    """List projects with their run and group counts."""
+    with _user_errors():
+        rows = _api(directory).projects()
+    if as_json:
+        _print_json([r.__dict__ for r in rows])
+        return
+    _table("Projects", ["project", "runs", "groups", "last activity"],
+           [[r.name, r.run_count, r.group_count, _when(r.last_activity)] for r in rows])  # fmt: skip
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
+
+
+def _filters(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f'not JSON ({exc}); e.g. \'{{"config.lr": {{"$gt": 0.01}}}}\'',
+            param_hint="--filter",
+        ) from None
+    return value
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option(
+    "--filter", "filter_text", help='JSON filter, e.g. \'{"group": "exp-1"}\'.'
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def runs(
+    project: str, directory: str | None, filter_text: str | None, as_json: bool
+) -> None:
+    """List the runs of PROJECT."""
+    with _user_errors():
+        found = _api(directory).runs(project, filters=_filters(filter_text))
+    if as_json:
+        _print_json([_run_dict(r) for r in found])
+        return
+    keys = sorted({k for r in found for k in r.summary if not k.startswith("_")})[:4]
+    rows = [[r.id, r.name, r.group, r.job_type, r.state, f"{r.runtime:.0f}s",
+             *(r.summary.get(k) for k in keys)] for r in found]  # fmt: skip
+    _table(f"Runs of {project} ({len(found)})",
+           ["id", "name", "group", "job_type", "state", "runtime", *keys], rows)  # fmt: skip
+
+
+def _run_dict(run: Any) -> dict[str, Any]:
+    fields = ("id", "name", "project", "group", "job_type", "state", "tags", "notes",
+              "config", "summary", "created_at", "finished_at", "exit_code")  # fmt: skip
+    return {f: getattr(run, f) for f in fields}
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    help="Group key, repeatable (default: group, job_type).",
+)
+@click.option("--metric", help="Summary key to aggregate (default: the first one).")
+@click.option("--filter", "filter_text", help="JSON filter on runs.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def groups(
+    project: str, directory: str | None, by: tuple[str, ...], metric: str | None,
+    filter_text: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Fold the runs of PROJECT into groups and aggregate their summaries."""
+    keys = list(by) or ["group", "job_type"]
+    with _user_errors():
+        found = _api(directory).groups(project, by=keys, filters=_filters(filter_text))
+    if as_json:
+        _print_json([{"key": list(g.key), "name": g.name, "count": g.count,
+                      "states": g.states, "state": g.state, "config": g.config,
+                      "summary": g.summary, "runs": [r.id for r in g.runs]}
+                     for g in found])  # fmt: skip
+        return
+    metrics = sorted({k for g in found for k in g.summary})
+    shown = [metric] if metric else [m for m in metrics if "/" in m][:3] or metrics[:3]
+    rows = []
+    for g in found:
+        states = ", ".join(f"{n} {s}" for s, n in sorted(g.states.items()))
+        cells = [_mean_std(g.summary.get(m)) for m in shown]
+        rows.append([g.name, g.count, f"{g.state} ({states})", *cells])
+    _table(f"Groups of {project} by {', '.join(keys)}",
+           [" / ".join(keys), "runs", "state", *(f"{m} mean ± std" for m in shown)], rows)  # fmt: skip
+
+
+def _mean_std(stats: dict[str, Any] | None) -> str:
+    if not stats:
+        return ""
+    if stats.get("std") is None:
+        return _fmt(stats["mean"])
+    return f"{_fmt(stats['mean'])} ± {_fmt(stats['std'])}"
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--dir", "directory", help=DIR_HELP)
+def sync(path: Path | None, directory: str | None) -> None:
+    """Load run logs at PATH (a run directory, or a folder of them; default: the
+    store's own runs/) into the store. Safe to repeat: nothing is added twice."""
+    from rich.progress import Progress
+
+    from .store import open_store
+    from .sync import find_run_logs, sync_run_log
+
+    store_dir = _store_dir(directory)
+    with _user_errors():
+        logs = find_run_logs(path or store_dir / "runs")
+        store = open_store(store_dir / "runfold.db")
+        total = 0
+        with Progress() as progress:
+            task = progress.add_task("Syncing run logs", total=len(logs))
+            for log_path in logs:
+                total += sync_run_log(store, log_path).records
+                progress.advance(task)
+        store.close()
+    click.echo(f"Synced {len(logs)} run logs ({total} new records) into {store_dir}.")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    cli()

@@ -1,0 +1,86 @@
+"""Load run logs into the store: offline runs, shared cluster directories, rsynced
+run directories, and runs whose process died before its records reached the store.
+
+Ingest is idempotent by (run, sequence), so syncing twice adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+from .sdk.runlog import RUNLOG_NAME, Record, scan
+from .store.base import Store
+
+__all__ = ["find_run_logs", "sync_run_log", "SyncResult"]
+
+_BATCH_RECORDS = 64
+
+
+@dataclass
+class SyncResult:
+    path: Path
+    project: str
+    run_id: str
+    records: int
+    last_seq: int
+
+
+def find_run_logs(path: Path) -> list[Path]:
+    """Run logs at ``path``: a run log file, a run directory, or any folder above."""
+    path = Path(path)
+    if not path.exists():
+        raise UsageError(
+            f"Nothing to sync at {str(path)!r}: no such file or directory."
+        )
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob(RUNLOG_NAME) if p.is_file())
+
+
+def _identity(path: Path) -> tuple[str, str]:
+    for _, kind, body in scan(path):
+        if kind == "run" and body.get("project") and body.get("id"):
+            return body["project"], body["id"]
+        break
+    # Older or partial logs: runs/<project>/<run_id>/run.rflog
+    return path.parent.parent.name, path.parent.name
+
+
+def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    points = 0
+    for record in records:
+        batch.append(record)
+        if record[1] == "history":
+            points += len(record[2])
+        if len(batch) >= _BATCH_RECORDS or points >= 50_000:
+            yield batch
+            batch, points = [], 0
+    if batch:
+        yield batch
+
+
+def sync_run_log(
+    store: Store, path: Path, on_batch: Callable[[int], Any] | None = None
+) -> SyncResult:
+    """Ingest the records of one run log the store has not seen yet."""
+    project, run_id = _identity(path)
+    stored = store.get_run(project, run_id)
+    after = stored.last_seq if stored is not None else 0
+    # The log's mtime is the run's last sign of life: a run whose writer stopped
+    # without finishing reads as crashed once that is older than its heartbeat.
+    mtime = os.stat(path).st_mtime
+    count, last = 0, after
+    for batch in _batches(scan(path, after_seq=after)):
+        last = store.ingest(project, run_id, batch, heartbeat_at=mtime)
+        count += len(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
+    return SyncResult(
+        path=path, project=project, run_id=run_id, records=count, last_seq=last
+    )
