@@ -14,6 +14,8 @@ NaN values are "no value here" everywhere; infinities are kept.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 __all__ = ["cross_run_stats", "step_width", "bucket_means", "ema", "STAT_NAMES"]
@@ -49,9 +51,11 @@ def ema(
 ) -> np.ndarray:
     """Debiased EMA: ``s = w*s + (1-w)*v``, divided by ``1 - w**t``.
 
-    ``weight`` in [0, 1); 0 returns the values unchanged. NaN points stay NaN and
-    do not move the average. With ``counts`` (points behind each value, for bucket
-    means) a value weighs as that many points: the decay is ``w**count``.
+    ``weight`` in [0, 1); 0 returns the values unchanged. NaN and ±inf points are
+    passed through unchanged and do not move the average (as TensorBoard does): a
+    diverged point shows as inf without turning every later point into inf (or
+    NaN, after an inf and a -inf). With ``counts`` (points behind each value, for
+    bucket means) a value weighs as that many points: the decay is ``w**count``.
     """
     if not 0 <= weight < 1:
         raise ValueError("smoothing must be in [0, 1)")
@@ -61,7 +65,7 @@ def ema(
     acc = 0.0
     norm = 0.0
     for i, value in enumerate(out):
-        if value != value:
+        if not math.isfinite(value):
             continue
         decay = weight ** (counts[i] if counts is not None else 1.0)
         acc = decay * acc + (1 - decay) * value

@@ -6,10 +6,16 @@ dicts and list items (``config.layers.0``) and match keys that themselves contai
 dots (``config.optimizer.name`` finds ``{"optimizer.name": ...}`` too). Runs
 missing the key, or with null, fall in the ``(none)`` group; a run with several
 tags is in each tag's group.
+
+Values group exactly: 0.1 and 0.10000000000000002 are two groups. Numbers group
+by value, so ``1`` and ``1.0`` are one group (as in JSON, the web UI's JavaScript
+and filters' ``$eq``), named by its first run's value; ``True`` is not ``1``, and
+every NaN falls in one ``NaN`` group.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -41,8 +47,11 @@ def _walk(node: Any, parts: list[str]) -> Any:
                 if found is not MISSING:
                     return found
         return MISSING
-    if isinstance(node, list) and parts[0].lstrip("-").isdigit():
-        index = int(parts[0])
+    if isinstance(node, list):
+        try:  # "--1" or "²" passed isdigit() checks and then broke int()
+            index = int(parts[0])
+        except ValueError:
+            return MISSING
         if -len(node) <= index < len(node):
             return _walk(node[index], parts[1:])
     return MISSING
@@ -68,6 +77,8 @@ def _sort_token(value: Any) -> tuple[int, Any]:
         return (3, "")
     if isinstance(value, bool):
         return (1, str(value))
+    if isinstance(value, float) and math.isnan(value):
+        return (0.5, "")  # after the numbers: NaN compares with nothing
     if isinstance(value, (int, float)):
         return (0, value)
     return (2, _canonical(value))
@@ -93,6 +104,12 @@ def key_label(key: Sequence[Any]) -> str:
 def _hashable(value: Any) -> Any:
     if value is MISSING:
         return None
+    # True == 1 and hash(True) == hash(1) merged a flag's group with a number's;
+    # NaN != NaN (and hashes by identity) could split one value into many groups.
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, float) and math.isnan(value):
+        return ("nan",)
     if isinstance(value, (dict, list)):
         return ("json", _canonical(value))
     return value
@@ -101,7 +118,8 @@ def _hashable(value: Any) -> Any:
 def _values_of(run: Any, key: str) -> list[Any]:
     value = value_at(run, key)
     if key == "tags":
-        return list(value) if value else [None]
+        # dict.fromkeys: a tag listed twice must not put the run twice in its group.
+        return list(dict.fromkeys(value)) if value else [None]
     return [value]
 
 

@@ -1,11 +1,20 @@
 """Grouped series: one line (and band) per group for a metric (DESIGN §2.6–2.8).
 
 Alignment: when the runs' distinct x values number at most ``buckets``, points sit
-at exactly those x values. Otherwise the x axis is cut into at most ``buckets``
-buckets; each run contributes its mean in a bucket and the point reports the
-bucket's range (``x_lo``, ``x_hi``). For steps, buckets are power-of-two wide and
-a point's ``x`` is the bucket's last step (clipped to the last logged step), so x
-is never fractional; for other axes ``x`` is the bucket's centre.
+at exactly those x values ("exact"). For x other than ``_step`` this also needs the
+runs to share their x values (every x value is one of the longest run's): wall
+times and runtimes almost never coincide across runs, and exact points there
+would each hold one run (n = 1), a zigzag instead of an aggregate. Otherwise the
+x axis is cut into at most ``buckets`` buckets; each run contributes its mean in a
+bucket and the point reports the bucket's range (``x_lo``, ``x_hi``). For steps,
+buckets are power-of-two wide and a point's ``x`` is the bucket's last step
+(clipped to the last logged step), so x is never fractional; for other axes ``x``
+is the bucket's centre.
+
+Smoothing (EMA) is per run, before aggregation, over the points the chart
+aggregates: the raw points in exact mode, the run's bucket means (each weighing
+as many points as it holds) in bucket mode. So the raw and the downsampled read
+give the same smoothed numbers.
 
 Reading: small requests read raw points. A stepped request over runs longer than
 ``buckets`` reads the store's downsampled form instead (same bucket means, a
@@ -111,13 +120,16 @@ def group_series(
 
 def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x: str,
               buckets: int, weight: float) -> list[dict[str, Any]]:  # fmt: skip
-    if weight:
-        xy = {pk: (xv, ema(yv, weight)) for pk, (xv, yv) in xy.items()}
     union = (
         np.unique(np.concatenate([xv for xv, _ in xy.values()])) if xy else np.zeros(0)
     )
     out = []
-    if len(union) <= buckets:
+    shared = x == "_step" or len(union) <= max(
+        (len(np.unique(xv)) for xv, _ in xy.values()), default=0
+    )
+    if len(union) <= buckets and shared:
+        if weight:
+            xy = {pk: (xv, ema(yv, weight)) for pk, (xv, yv) in xy.items()}
         for key, runs in groups:
             pairs = [xy[r.pk] for r in runs if r.pk in xy]
             pos, stats = cross_run_stats([p[0] for p in pairs], [p[1] for p in pairs])
@@ -143,7 +155,12 @@ def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x
                     idx = np.minimum(
                         ((xv - origin) // width).astype(np.int64), buckets - 1
                     )
-                ids, means, _ = bucket_means(idx, yv)
+                ids, means, counts = bucket_means(idx, yv)
+                if weight:
+                    # Smooth the bucket means, as _from_lods must: smoothing the raw
+                    # points first gave other numbers than the lod read of the same
+                    # request (e.g. buckets=1024 vs 1025 over the same width).
+                    means = ema(means, weight, counts)
                 ids_list.append(ids)
                 means_list.append(means)
         pos, stats = cross_run_stats(ids_list, means_list)

@@ -26,6 +26,7 @@ NO_RUN = "Call runfold.init() before runfold.{call}()."
 _runs: list[Run] = []
 _hooks_installed = False
 _uncaught = False
+_exit_code: object = None  # what the script passed to sys.exit()
 
 
 def current() -> Run | None:
@@ -91,7 +92,25 @@ def _finish_all(state: str, exit_code: int) -> None:
 
 
 def _at_exit() -> None:
-    _finish_all("failed" if _uncaught else "finished", 1 if _uncaught else 0)
+    code = _exit_code
+    if _uncaught:
+        code = 1
+    elif code is None or code is True or code is False:
+        code = int(bool(code))
+    elif not isinstance(code, int):
+        code = 1  # sys.exit("message") exits with status 1
+    _finish_all("failed" if code else "finished", code)
+
+
+def _record_exit(original: Any) -> Any:
+    # atexit cannot see the exit status, so remember what sys.exit() was given
+    # (W&B does the same); a bare `raise SystemExit(n)` is not seen.
+    def exit(code: object = None) -> None:
+        global _exit_code
+        _exit_code = code
+        original(code)
+
+    return exit
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
@@ -114,6 +133,7 @@ def _install_hooks() -> None:
         previous_hook(*args)
 
     sys.excepthook = excepthook
+    sys.exit = _record_exit(sys.exit)
     if threading.current_thread() is threading.main_thread():
         if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
             signal.signal(signal.SIGTERM, _on_sigterm)

@@ -2,8 +2,11 @@
 
 ``{"group": "exp_1", "config.lr": {"$gt": 0.01}, "state": {"$in": ["finished"]}}``
 Keys are run fields, ``config.<path>`` or ``summary.<path>``; ``$and`` / ``$or``
-take lists of filters. A missing value matches only ``$ne``, ``$nin`` and
-``{"$exists": False}``. Both backends filter with this one function, so they agree.
+take lists of filters. A missing value is null (as in MongoDB, and as the ``(none)``
+group): it matches ``None`` in ``$eq`` / ``$in``, ``$ne`` and ``$nin`` of other
+values and ``{"$exists": False}``, never a comparison. Numbers compare by value
+(1 equals 1.0) but booleans are not numbers (True does not equal 1), as in
+grouping. Both backends filter with this one function, so they agree.
 """
 
 from __future__ import annotations
@@ -25,12 +28,20 @@ _COMPARE = {
 OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")
 
 Predicate = Callable[[Any], bool]
+LOGICAL = ("$and", "$or")
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # Python's True == 1 would let {"config.flag": 1} match flag=True.
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
     from ..grouping import MISSING
 
-    missing = value is MISSING or value is None
+    if value is MISSING:
+        value = None
+    missing = value is None
     if op == "$exists":
         return (not missing) == bool(arg)
     if op in ("$in", "$nin"):
@@ -38,10 +49,16 @@ def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
             raise UsageError(
                 f"{op} takes a list, e.g. {{'{op}': ['a', 'b']}}; got {arg!r}."
             )
-        hit = bool(set(value) & set(arg)) if is_tags and not missing else value in arg
+        if is_tags and not missing:
+            hit = any(_equal(tag, a) for tag in value for a in arg)
+        else:
+            hit = any(_equal(value, a) for a in arg)
         return hit if op == "$in" else not hit
     if op in ("$eq", "$ne"):
-        hit = (arg in value) if is_tags and not missing else value == arg
+        if is_tags and not missing:
+            hit = any(_equal(tag, arg) for tag in value)
+        else:
+            hit = _equal(value, arg)
         return hit if op == "$eq" else not hit
     if missing:
         return False
@@ -85,7 +102,20 @@ def compile_filters(filters: Mapping[str, Any] | None) -> Predicate:
         )
     parts: list[Predicate] = []
     for key, condition in filters.items():
-        if key in ("$and", "$or"):
+        if key.startswith("$") and key not in LOGICAL:
+            raise UsageError(
+                f"Unknown filter operator {key!r}; at the top level use "
+                f"{' or '.join(LOGICAL)} with a list of filters, and put "
+                f"{', '.join(OPERATORS)} under a key, e.g. "
+                "{'config.lr': {'$gt': 0.01}}."
+            )
+        if key in LOGICAL:
+            if not isinstance(condition, (list, tuple)):
+                raise UsageError(
+                    f"{key} takes a list of filters, e.g. "
+                    f"{{'{key}': [{{'group': 'a'}}, {{'group': 'b'}}]}}; "
+                    f"got {condition!r}."
+                )
             subs = [compile_filters(f) for f in condition]
             combine = all if key == "$and" else any
             parts.append(

@@ -1,0 +1,93 @@
+"""Settings precedence: argument > RUNFOLD_* > WANDB_* > default (one table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runfold.errors import UsageError
+from runfold.settings import resolve
+
+CASES = [
+    # (field, init kwargs, environ, expected)
+    ("project", {}, {}, "uncategorized"),
+    ("project", {}, {"WANDB_PROJECT": "w"}, "w"),
+    ("project", {}, {"WANDB_PROJECT": "w", "RUNFOLD_PROJECT": "r"}, "r"),
+    ("project", {"project": "a"}, {"RUNFOLD_PROJECT": "r"}, "a"),
+    ("group", {}, {"WANDB_RUN_GROUP": "w"}, "w"),
+    ("group", {}, {"RUNFOLD_RUN_GROUP": "r", "WANDB_RUN_GROUP": "w"}, "r"),
+    ("group", {"group": "a"}, {"RUNFOLD_RUN_GROUP": "r"}, "a"),
+    ("group", {}, {"TORCHELASTIC_RUN_ID": "abc"}, "torchrun-abc"),
+    ("group", {}, {"SLURM_JOB_ID": "42", "SLURM_NTASKS": "4"}, "slurm-42"),
+    ("group", {}, {"SLURM_JOB_ID": "42", "SLURM_NTASKS": "1"}, None),
+    ("group", {}, {"RUNFOLD_RUN_GROUP": "r", "TORCHELASTIC_RUN_ID": "abc"}, "r"),
+    ("job_type", {}, {"WANDB_JOB_TYPE": "eval"}, "eval"),
+    ("job_type", {}, {"RUNFOLD_JOB_TYPE": "train", "WANDB_JOB_TYPE": "eval"}, "train"),
+    ("run_id", {}, {"WANDB_RUN_ID": "abc123"}, "abc123"),
+    ("name", {}, {"RUNFOLD_NAME": "n1"}, "n1"),
+    ("notes", {}, {"WANDB_NOTES": "hi"}, "hi"),
+    ("tags", {}, {"RUNFOLD_TAGS": "a, b,,c"}, ["a", "b", "c"]),
+    ("tags", {"tags": ("x",)}, {"RUNFOLD_TAGS": "a"}, ["x"]),
+    ("mode", {}, {}, "local"),
+    ("mode", {}, {"WANDB_MODE": "offline"}, "offline"),
+    ("mode", {}, {"WANDB_MODE": "dryrun"}, "offline"),
+    ("mode", {"mode": "disabled"}, {"RUNFOLD_MODE": "offline"}, "disabled"),
+    ("resume", {}, {"WANDB_RESUME": "allow"}, "allow"),
+    ("resume", {"resume": True}, {}, "allow"),
+    ("resume", {}, {"RUNFOLD_RESUME": "must"}, "must"),
+    ("resume", {}, {}, None),
+    ("base_url", {}, {"WANDB_BASE_URL": "http://h"}, "http://h"),
+    ("api_key", {}, {"RUNFOLD_API_KEY": "k"}, "k"),
+    ("silent", {}, {"WANDB_SILENT": "true"}, True),
+    ("silent", {}, {}, False),
+    ("flush_seconds", {}, {"RUNFOLD_FLUSH_SECONDS": "5"}, 1.0),
+    ("heartbeat_seconds", {}, {"RUNFOLD_HEARTBEAT_SECONDS": "2"}, 2.0),
+    ("shared_dir", {}, {"RUNFOLD_SHARED_DIR": "1"}, True),
+]
+
+
+@pytest.mark.parametrize(("field", "kwargs", "environ", "expected"), CASES)
+def test_settings_precedence(
+    field: str, kwargs: dict[str, Any], environ: dict[str, str], expected: Any
+) -> None:
+    assert getattr(resolve(environ, **kwargs), field) == expected
+
+
+def test_dir_from_environment_and_argument(tmp_path: Path) -> None:
+    assert resolve({"WANDB_DIR": str(tmp_path / "w")}).dir == tmp_path / "w"
+    assert (
+        resolve({"RUNFOLD_DIR": str(tmp_path / "r")}, dir=str(tmp_path / "a")).dir
+        == tmp_path / "a"
+    )
+
+
+@pytest.mark.parametrize(
+    "bad", ["a:b", "a;b", "a,b", "a#b", "a?b", "a/b", "a'b", " ab", "ab ", "", ".."]
+)
+def test_run_ids_with_forbidden_characters_are_refused(bad: str) -> None:
+    with pytest.raises(
+        UsageError, match=r"^Run id .* is not allowed: .*Use letters, digits"
+    ):
+        resolve({}, id=bad)
+
+
+def test_unknown_mode_names_the_choices() -> None:
+    with pytest.raises(
+        UsageError,
+        match=r"mode='cloud' is not a Runfold mode; use one of local, online, offline, disabled.",
+    ):
+        resolve({}, mode="cloud")
+
+
+def test_bad_resume_value_is_refused() -> None:
+    with pytest.raises(UsageError, match="resume='sometimes' is not understood"):
+        resolve({}, resume="sometimes")
+
+
+def test_bad_number_setting_says_which_variable() -> None:
+    with pytest.raises(
+        UsageError, match=r"RUNFOLD_FLUSH_SECONDS='soon' must be a number of seconds."
+    ):
+        resolve({"RUNFOLD_FLUSH_SECONDS": "soon"})
