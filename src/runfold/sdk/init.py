@@ -210,7 +210,7 @@ def _start_writer(
         "name": name, "group": settings.group, "job_type": settings.job_type,
         "tags": settings.tags, "notes": settings.notes, "host": socket.gethostname(),
         "created_at": time.time(), "heartbeat_seconds": settings.heartbeat_seconds,
-        "meta": _host_meta(), "resumed": exists,
+        "meta": {**_host_meta(), "entity": settings.entity}, "resumed": exists,
     }  # fmt: skip
     if exists:  # keep what a resumed run had unless this init() says otherwise
         for key in ("group", "job_type", "notes"):
