@@ -251,3 +251,24 @@ def test_save_rejects_an_unknown_policy() -> None:
         UsageError, match="policy='sometimes'; use one of live, now, end"
     ):
         runfold.save("*.txt", policy="sometimes")
+
+
+MOUNTS = """\
+/dev/vda1 / ext4 rw 0 0
+server:/export /cluster nfs4 rw 0 0
+/dev/vdb1 /cluster/local ext4 rw 0 0
+lustre@o2ib:/fs /lustre lustre rw 0 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "is_shared"),
+    [("/home/me/.runfold", False), ("/cluster/team/runs", True), ("/cluster", True),
+     ("/cluster/local/x", False), ("/lustre/u/x", True), ("/clusterx/y", False)],
+)  # fmt: skip
+def test_network_filesystems_are_detected_from_mounts(
+    path: str, is_shared: bool
+) -> None:
+    from runfold.sdk.init import _is_network_fs
+
+    assert _is_network_fs(Path(path), MOUNTS) is is_shared

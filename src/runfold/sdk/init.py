@@ -39,21 +39,24 @@ _NETWORK_FS = {
 }  # fmt: skip
 
 
-def _is_network_fs(path: Path) -> bool:
-    """Whether ``path`` is on a filesystem where SQLite locking is unsafe."""
-    try:
-        mounts = Path("/proc/mounts").read_text().splitlines()
-    except OSError:
-        return False
+def _is_network_fs(path: Path, mounts: str | None = None) -> bool:
+    """Whether ``path`` is on a filesystem where SQLite locking is unsafe, judged by
+    the longest mount point above it in ``/proc/mounts``."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text()
+        except OSError:
+            return False
     target = str(path.resolve())
     best, best_type = "", ""
-    for line in mounts:
+    for line in mounts.splitlines():
         parts = line.split()
-        if len(parts) >= 3 and (
-            target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")
-        ):
-            if len(parts[1]) > len(best):
-                best, best_type = parts[1], parts[2]
+        if len(parts) < 3:
+            continue
+        point = parts[1].rstrip("/") or "/"
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, best_type = point, parts[2]
     return best_type in _NETWORK_FS
 
 
