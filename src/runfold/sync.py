@@ -78,6 +78,12 @@ def sync_run_log(
     count, last = 0, after
     for batch in _batches(scan(path, after_seq=after)):
         last = store.ingest(project, run_id, batch, heartbeat_at=mtime)
+        if last < batch[-1][0]:
+            raise UsageError(
+                f"{str(path)!r} continues run {project}/{run_id} from record "
+                f"{batch[0][0]}, but the store has only up to {last}: sync the run's "
+                "own directory first, then this one."
+            )
         count += len(batch)
         if on_batch is not None:
             on_batch(len(batch))

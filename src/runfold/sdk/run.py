@@ -332,7 +332,15 @@ class Run:
         self._refresh_save()
         complete = self._writer.close()
         self._writer.sink.close()
-        if not complete:
+        if self._writer.spilled_to is not None:
+            print(
+                f"runfold: the run log {self._writer.runlog.path} could not be written "
+                f"(disk full?); the rest of run {self.id!r} is in "
+                f"{self._writer.spilled_to}. Once there is space, load both with: "
+                f"runfold sync {self.dir} && runfold sync {self._writer.spilled_to}",
+                file=sys.stderr,
+            )
+        elif not complete:
             print(
                 f"runfold: run {self.id!r} is safe in {self._writer.runlog.path} but not "
                 f"all of it reached the store ({self._writer.last_error}). Load it with:"

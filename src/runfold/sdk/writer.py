@@ -15,10 +15,12 @@ They are separate so that a slow or unavailable sink never delays the run log.
 from __future__ import annotations
 
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from .runlog import Record, RunLogWriter
@@ -227,4 +229,24 @@ class RunWriter:
         done = self.shipped_seq >= self._seq and not self._unlogged
         self._try(self.sink.heartbeat)
         self.runlog.close()
+        if self._unlogged:
+            self.spilled_to = self._spill(self._unlogged)
         return done
+
+    spilled_to: Path | None = None
+
+    def _spill(self, records: list[Record]) -> Path | None:
+        """The run log cannot be written (disk full): put what is left in memory into
+        a run log under the temp directory, laid out so ``runfold sync`` finds it."""
+        run_dir = self.runlog.path.parent
+        target = (
+            Path(tempfile.gettempdir()) / "runfold-spill" / run_dir.parent.name
+            / run_dir.name / self.runlog.path.name
+        )  # fmt: skip
+        try:
+            spill = RunLogWriter(target)
+            spill.append(records)
+            spill.close()
+        except OSError:
+            return None
+        return target

@@ -114,8 +114,12 @@ class SQLStore:
             row = self._run_for_ingest(cur, project_id, run_id, records, now)
             changes = _RunChanges(row)
             for seq, kind, body in records:
-                if seq > changes.last_seq:
+                if seq == changes.last_seq + 1:
                     changes.apply(seq, kind, body)
+                elif seq > changes.last_seq + 1:
+                    # A gap: earlier records have not arrived. Stop here rather than
+                    # skip them for good; the caller replays from last_seq + 1.
+                    break
             if changes.last_seq == row["last_seq"]:
                 if heartbeat_at is not None:
                     self._set_heartbeat(cur, row["pk"], heartbeat_at)
