@@ -80,7 +80,9 @@ def _scan_resume(
     path: Path, after_seq: int
 ) -> tuple[int, dict[str, Any], list[Record]]:
     """From a run log: the next step, the last config, the records after ``after_seq``."""
-    next_step, config, backlog = 0, {}, []
+    next_step = 0
+    config: dict[str, Any] = {}
+    backlog: list[Record] = []
     for record in scan(path):
         seq, kind, body = record
         if kind == "history" and body:
@@ -136,7 +138,7 @@ def init(
 def _start(settings: Settings, config: Any) -> Run:
     run_id = settings.run_id or generate_id()
     run_dir = settings.runs_dir / settings.project / run_id
-    identity = dict(
+    identity: dict[str, Any] = dict(
         project=settings.project, run_id=run_id, group=settings.group,
         job_type=settings.job_type, tags=settings.tags, notes=settings.notes,
         run_dir=run_dir, mode=settings.mode, silent=settings.silent,
@@ -180,7 +182,9 @@ def _start_writer(
         raise UsageError(RUN_MISSING.format(run_id=run_id, project=project))
 
     runlog = RunLogWriter(log_path)
-    start_step, prior_config, backlog = 0, {}, []
+    start_step = 0
+    prior_config: dict[str, Any] = {}
+    backlog: list[Record] = []
     stored_seq = stored.last_seq if stored is not None else 0
     if log_path.exists() and runlog.last_seq > 0:
         start_step, prior_config, backlog = _scan_resume(log_path, stored_seq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,10 @@ LOG_AFTER_FINISH = (
     "runfold.log: run {run_id!r} is finished; nothing was logged. Call "
     "runfold.init() to start a new run."
 )
+
+
+def _drop(item: Any) -> None:
+    return None
 
 
 class RunfoldWarning(UserWarning):
@@ -114,7 +118,8 @@ class Run:
         self._known: set[str] = set()
         self._warned: set[tuple[str, str]] = set()
         self._writer: RunWriter | None = None
-        self._enqueue = (lambda item: None) if mode == "disabled" else None
+        # Replaced by the writer's queue in _attach; disabled runs keep dropping.
+        self._enqueue: Callable[[Any], None] = _drop
         self._is_finished = False
         self.config = Config(on_change=lambda data: self._control("config", data))
         self.summary = Summary(
@@ -128,8 +133,7 @@ class Run:
         self._enqueue = writer.items.append
 
     def _control(self, kind: str, body: Any) -> None:
-        if self._enqueue is not None:
-            self._enqueue(Control(kind, body))
+        self._enqueue(Control(kind, body))
 
     def _flush_quietly(self) -> None:
         if self._writer is not None and not self._is_finished:

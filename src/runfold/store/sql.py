@@ -146,7 +146,9 @@ class SQLStore:
         )
         found = self._one(cur, sql, (project_id, run_id))
         if found is None:
-            first = next((body for _, kind, body in records if kind == "run"), {})
+            first: dict[str, Any] = next(
+                (body for _, kind, body in records if kind == "run"), {}
+            )
             created = first.get("created_at", now)
             self._exec(
                 cur,
