@@ -18,11 +18,21 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture
-def demo_dir(runner: CliRunner, runfold_dir: Path) -> Path:
-    result = runner.invoke(cli, ["demo", "--steps", "200"])
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo store for the read-only tests of this module (built once)."""
+    directory = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(
+        cli, ["demo", "--steps", "200", "--dir", str(directory)]
+    )
     assert result.exit_code == 0, result.output
-    return runfold_dir
+    return directory
+
+
+@pytest.fixture
+def demo_dir(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RUNFOLD_DIR", str(demo_store))
+    return demo_store
 
 
 def test_help_lists_every_command(runner: CliRunner) -> None:
@@ -88,6 +98,15 @@ def test_runs_of_a_missing_project_is_a_clean_error(
     assert result.exit_code == 1
     assert result.output.strip() == (
         "Error: Project 'nope' not found. List projects with: runfold projects"
+    )
+
+
+def test_demo_prints_where_it_wrote(runner: CliRunner, runfold_dir: Path) -> None:
+    result = runner.invoke(cli, ["demo", "--steps", "100", "--project", "d2"])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"Wrote {planned_runs(100)} runs to project 'd2' in {runfold_dir}"
+        in result.output
     )
 
 

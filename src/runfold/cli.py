@@ -206,7 +206,7 @@ def groups(
                      for g in found])  # fmt: skip
         return
     metrics = sorted({k for g in found for k in g.summary})
-    shown = [metric] if metric else [m for m in metrics if "/" in m][:3] or metrics[:3]
+    shown = [metric] if metric else [m for m in metrics if "/" in m][:2] or metrics[:2]
     rows = []
     for g in found:
         states = ", ".join(f"{n} {s}" for s, n in sorted(g.states.items()))

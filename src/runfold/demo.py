@@ -16,6 +16,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -80,24 +81,40 @@ def planned_runs(steps: int = 2000) -> int:
     return len(_plan(steps)) + 1
 
 
-def _crashed_run(directory: Path, project: str, steps: int) -> None:
+def _start_crashed_run(
+    directory: Path, project: str, steps: int
+) -> subprocess.Popen[bytes]:
     """A run in its own process, killed with SIGKILL halfway: it reads as crashed."""
     code = (
         "import os, signal, time, runfold\n"
         f"run = runfold.init(project={project!r}, group='ddp-lr0.1', job_type='train',"
-        " config={'lr': 0.1, 'rank': 4, 'world_size': 4, 'seed': 4})\n"
+        " config={'lr': 0.1, 'rank': 0, 'world_size': 4, 'seed': 4, 'attempt': 0},"
+        " tags=['preempted'])\n"
         "from runfold.demo import _train\n"
         f"_train(run, {steps}, 0.1, 4, stop_at={steps // 2})\n"
         "run._writer.flush()\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
     env = {**os.environ, "RUNFOLD_DIR": str(directory), "RUNFOLD_SILENT": "1",
-           "RUNFOLD_HEARTBEAT_SECONDS": "0.5"}  # fmt: skip
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+           "RUNFOLD_HEARTBEAT_SECONDS": "0.2"}  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE
+    )
+
+
+def _wait_crashed(proc: subprocess.Popen[bytes], directory: Path, project: str) -> None:
+    _, err = proc.communicate(timeout=120)
     if proc.returncode != -signal.SIGKILL:
-        raise RuntimeError(
-            f"demo crash worker ended with {proc.returncode}: {proc.stderr!r}"
-        )
+        raise RuntimeError(f"demo crash worker ended with {proc.returncode}: {err!r}")
+    api = runfold.Api(directory)
+    deadline = time.monotonic() + 5
+    # Crashed means "no heartbeat for three intervals": wait that out so the
+    # demo shows it at once.
+    while time.monotonic() < deadline:
+        if any(r.state == "crashed" for r in api.runs(project)):
+            break
+        time.sleep(0.1)
+    api.close()
 
 
 def build_demo(
@@ -107,6 +124,7 @@ def build_demo(
     on_run: Callable[[str], None] | None = None,
 ) -> int:
     """Write the demo project into the store at ``directory``; returns the run count."""
+    crashing = _start_crashed_run(directory, project, steps)
     count = 0
     for item in _plan(steps):
         run = runfold.init(
@@ -124,7 +142,7 @@ def build_demo(
         count += 1
         if on_run is not None:
             on_run(run.name)
-    _crashed_run(directory, project, steps)
+    _wait_crashed(crashing, directory, project)
     if on_run is not None:
         on_run("crashed worker")
     return count + 1
