@@ -137,7 +137,7 @@ class Run:
 
     def _flush_quietly(self) -> None:
         if self._writer is not None and not self._is_finished:
-            self._writer.flush_to_log()
+            self._writer.request_flush()
 
     # ---- identity (editable while running) ----------------------------------
 

@@ -66,6 +66,9 @@ class RunWriter:
         self._observe = observe_row
         self._seq = runlog.last_seq
         self._log_lock = threading.Lock()
+        self._tickets = threading.Condition()
+        self._ticket = 0
+        self._done_ticket = 0
         self._unlogged: list[Record] = []
         self._unshipped: deque[list[Record]] = deque([backlog] if backlog else [])
         self.shipped_seq = backlog[0][0] - 1 if backlog else runlog.last_seq
@@ -91,8 +94,31 @@ class RunWriter:
         while not self._stopping.is_set():
             self._wake.wait(self.flush_seconds)
             self._wake.clear()
-            self.flush_to_log()
+            self._flush_for_tickets()
+        self._flush_for_tickets()
+
+    def _flush_for_tickets(self) -> None:
+        with self._tickets:
+            ticket = self._ticket
         self.flush_to_log()
+        with self._tickets:
+            self._done_ticket = ticket
+            self._tickets.notify_all()
+
+    def request_flush(self, timeout: float = 10.0) -> bool:
+        """Have the log thread drain the queue into the run log, and wait for it.
+
+        Other threads never write the log themselves: a signal handler that
+        finishes the run may interrupt them anywhere, and must not find the log's
+        lock held by the very thread it interrupted."""
+        if not self._log_thread.is_alive():
+            return True
+        with self._tickets:
+            self._ticket += 1
+            ticket = self._ticket
+        self._wake.set()
+        with self._tickets:
+            return self._tickets.wait_for(lambda: self._done_ticket >= ticket, timeout)
 
     def _drain(self) -> list[Record]:
         records: list[Record] = []
@@ -124,7 +150,7 @@ class RunWriter:
         return (self._seq, kind, body)
 
     def flush_to_log(self) -> None:
-        """Drain the queue into the run log (any thread; serialised by a lock)."""
+        """Drain the queue into the run log (the log thread's job)."""
         with self._log_lock:
             self._unlogged.extend(self._drain())
             if not self._unlogged:
@@ -211,7 +237,8 @@ class RunWriter:
 
     def flush(self, timeout: float = 60.0) -> bool:
         """Write everything queued so far to the run log and wait until shipped."""
-        self.flush_to_log()
+        if not self.request_flush(timeout):
+            return False
         target = self._seq
         self._ship_wake.set()
         with self._shipped:
