@@ -53,10 +53,15 @@ class Run:
         self.tags, self.notes = list(row.tags), row.notes
         self.config = dict(row.config)
         self.summary = dict(row.summary)
-        self.host, self.metadata = row.host, row.meta
+        self.host = row.host
         self.created_at, self.updated_at = row.created_at, row.updated_at
         self.finished_at, self.heartbeat_at = row.finished_at, row.heartbeat_at
         self.exit_code = row.exit_code
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Host and process details: pid, user, python, platform, argv, cwd."""
+        return self._row.meta
 
     @property
     def pk(self) -> int:

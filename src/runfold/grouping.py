@@ -72,7 +72,7 @@ def value_at(run: Any, key: str) -> Any:
     )
 
 
-def _sort_token(value: Any) -> tuple[int, Any]:
+def _sort_token(value: Any) -> tuple[float, Any]:
     if value is None or value is MISSING:
         return (3, "")
     if isinstance(value, bool):

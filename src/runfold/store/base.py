@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ class RunRow:
     config: dict[str, Any]
     summary: dict[str, Any]
     host: str | None
-    meta: dict[str, Any]
+    meta_json: str
     created_at: float
     updated_at: float
     finished_at: float | None
@@ -79,6 +80,13 @@ class RunRow:
     last_seq: int
     next_step: int
     metrics: dict[str, Reductions] = field(default_factory=dict)
+    stored_state: str = "running"  # as written; ``state`` adds the heartbeat rule
+    heartbeat_seconds: float = 10.0
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Host and process details (decoded on use: no table needs them)."""
+        return json.loads(self.meta_json)
 
     @property
     def runtime(self) -> float:

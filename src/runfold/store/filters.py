@@ -92,6 +92,12 @@ class _Probe:
         return None
 
 
+def _combined(key: str, subs: list[Predicate]) -> Predicate:
+    if key == "$and":
+        return lambda run: all(p(run) for p in subs)
+    return lambda run: any(p(run) for p in subs)
+
+
 def compile_filters(filters: Mapping[str, Any] | None) -> Predicate:
     """A predicate over runs; raises UsageError naming what is wrong in ``filters``."""
     if not filters:
@@ -116,11 +122,7 @@ def compile_filters(filters: Mapping[str, Any] | None) -> Predicate:
                     f"{{'{key}': [{{'group': 'a'}}, {{'group': 'b'}}]}}; "
                     f"got {condition!r}."
                 )
-            subs = [compile_filters(f) for f in condition]
-            combine = all if key == "$and" else any
-            parts.append(
-                lambda run, subs=subs, combine=combine: combine(p(run) for p in subs)
-            )
+            parts.append(_combined(key, [compile_filters(f) for f in condition]))
         else:
             parts.append(_field_predicate(key, condition))
     return lambda run: all(p(run) for p in parts)

@@ -18,6 +18,7 @@ NaN values are stored and counted but left out of sums, means, min and max: a Na
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,14 @@ def pivot_rows(rows: list[Any]) -> dict[str, Columns]:
 
 @dataclass
 class Reductions:
+    """Per (run, metric) reductions, stored as columns of ``metric_stats``.
+
+    ``sum`` adds the finite values only: inf + -inf is NaN, which SQLite stores as
+    NULL, and the NOT NULL ``sum`` column then refused the whole batch (a run
+    that logged inf and later -inf never reached the store). The infinities
+    still rule the mean, read off ``min`` and ``max``.
+    """
+
     count: int = 0
     nans: int = 0
     sum: float = 0.0
@@ -94,10 +103,26 @@ class Reductions:
     first_step: int | None = None
     last_step: int | None = None
 
+    def __post_init__(self) -> None:
+        # With count > 0 first and last were logged values; read back as None they
+        # were NaN, which SQLite stores as NULL. Without this a run whose last
+        # value is NaN had summary None instead of NaN.
+        if self.count:
+            if self.first is None:
+                self.first = math.nan
+            if self.last is None:
+                self.last = math.nan
+
     @property
     def mean(self) -> float | None:
         finite = self.count - self.nans
-        return self.sum / finite if finite else None
+        if not finite:
+            return None
+        if self.max == math.inf:
+            return math.nan if self.min == -math.inf else math.inf
+        if self.min == -math.inf:
+            return -math.inf
+        return self.sum / finite
 
     def add(self, cols: Columns) -> Reductions:
         """Fold a column set (later steps than those seen so far) into these."""
@@ -123,7 +148,10 @@ class Reductions:
             return out
         finite = v[ok]
         steps = cols.steps[ok]
-        out.sum += float(finite.sum())
+        # Finite values only (see the class docstring). An overflowing sum is inf,
+        # as NumPy's mean; its RuntimeWarning would raise inside ingest under -W error.
+        with np.errstate(over="ignore"):
+            out.sum += float(finite[np.isfinite(finite)].sum())
         lo, hi = int(finite.argmin()), int(finite.argmax())
         if out.min is None or finite[lo] < out.min:
             out.min, out.min_step = float(finite[lo]), int(steps[lo])
@@ -163,6 +191,11 @@ class Lod:
     def add(self, cols: Columns) -> Lod:
         if not len(cols.steps):
             return self
+        # inf and -inf in one bucket sum to NaN by definition, without a warning.
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._add(cols)
+
+    def _add(self, cols: Columns) -> Lod:
         width, sums, counts = self.width, self.sums, self.counts
         top = int(cols.steps.max())
         while top // width >= LOD_SIZE:
@@ -190,6 +223,6 @@ class Lod:
         counts = np.zeros(n)
         sums[:LOD_SIZE] = self.sums
         counts[:LOD_SIZE] = self.counts
-        return sums.reshape(-1, factor).sum(axis=1), counts.reshape(-1, factor).sum(
-            axis=1
-        )
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf, as in add
+            coarse = sums.reshape(-1, factor).sum(axis=1)
+        return coarse, counts.reshape(-1, factor).sum(axis=1)

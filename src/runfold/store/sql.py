@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from typing import Any
 
 from ..errors import ProjectNotFound, RunNotFound, UsageError
@@ -34,6 +35,15 @@ def _dumps(value: Any) -> str:
     # allow_nan: a NaN a user put in config or summary is kept as NaN (read back by
     # json.loads); the HTTP edge turns it into JSON null.
     return json.dumps(value, separators=(",", ":"), allow_nan=True, default=str)
+
+
+def _loads(text: str) -> Any:
+    # Most runs have no tags, rules or set summary: skip the decoder for those.
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return json.loads(text)
 
 
 class _RunChanges:
@@ -312,15 +322,49 @@ class SQLStore:
         return [ProjectRow(*row) for row in rows]
 
     def list_runs(self, project: str) -> list[RunRow]:
+        # Decoded rows are cached per run and reused while (updated_at, last_seq)
+        # is unchanged: every change to a run moves one of them. The state is
+        # recomputed on each read, since a stopped heartbeat changes it alone.
         with self._read() as cur:
             project_id = self._project_id(cur, project, create=False)
-            rows = self._all(
+            heads = self._all(
                 cur,
-                f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.project_id = ? ORDER BY r.created_at, r.pk",
+                "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
+                "WHERE project_id = ? ORDER BY created_at, pk",
                 (project_id,),
             )
-            stats = self._stats_by_run(cur, project_id)
-        return [self._run_row(project, row, stats.get(row[0], {})) for row in rows]
+            cache = self._row_cache
+            stale = [h[0] for h in heads if cache.get(h[0], (None,))[0] != h[1:3]]
+            if stale:
+                self._decode_runs(cur, project, project_id, stale)
+        now = time.time()
+        return [self._fresh(cache[pk][1], beat, now) for pk, _, _, beat in heads]
+
+    @property
+    def _row_cache(self) -> dict[int, tuple[Any, RunRow]]:
+        cache = self.__dict__.get("_rows_by_pk")
+        if cache is None:
+            cache = self.__dict__["_rows_by_pk"] = {}
+        return cache
+
+    def _decode_runs(
+        self, cur: Any, project: str, project_id: int, pks: list[int]
+    ) -> None:
+        wanted = set(pks)
+        sql = f"SELECT {_RUN_COLUMNS} FROM runs r WHERE r.project_id = ?"
+        rows = [r for r in self._all(cur, sql, (project_id,)) if r[0] in wanted]
+        stats = self._stats_by_run(cur, project_id)
+        for row in rows:
+            decoded = self._run_row(project, row, stats.get(row[0], {}))
+            self._row_cache[row[0]] = ((row[15], row[19]), decoded)
+
+    def _fresh(self, row: RunRow, heartbeat_at: float | None, now: float) -> RunRow:
+        state = effective_state(
+            row.stored_state, heartbeat_at, row.heartbeat_seconds, now
+        )
+        if state == row.state and heartbeat_at == row.heartbeat_at:
+            return row
+        return replace(row, state=state, heartbeat_at=heartbeat_at)
 
     def get_run(self, project: str, run_id: str) -> RunRow | None:
         with self._read() as cur:
@@ -357,42 +401,23 @@ class SQLStore:
         return out
 
     def _run_row(self, project: str, row: Any, metrics: dict[str, Any]) -> RunRow:
-        (
-            pk,
-            run_id,
-            name,
-            group,
-            job_type,
-            tags,
-            notes,
-            state,
-            exit_code,
-            config,
-            summary_set,
-            rules,
-            host,
-            meta,
-            created,
-            updated,
-            finished,
-            beat,
-            beat_s,
-            last_seq,
-            next_step,
-        ) = row
-        rule_map = json.loads(rules)
+        (pk, run_id, name, group, job_type, tags, notes, state, exit_code, config,
+         summary_set, rules, host, meta, created, updated, finished, beat, beat_s,
+         last_seq, next_step) = row  # fmt: skip
+        rule_map = _loads(rules)
         summary: dict[str, Any] = {
             key: stats.reduce(rule_for(rule_map, key)) for key, stats in metrics.items()
         }
-        summary.update(json.loads(summary_set))
+        summary.update(_loads(summary_set))
         return RunRow(
             pk=pk, project=project, id=run_id, name=name, group=group,
-            job_type=job_type, tags=json.loads(tags), notes=notes,
+            job_type=job_type, tags=_loads(tags), notes=notes,
             state=effective_state(state, beat, beat_s, time.time()),
-            exit_code=exit_code, config=json.loads(config), summary=summary,
-            host=host, meta=json.loads(meta), created_at=created,
+            exit_code=exit_code, config=_loads(config), summary=summary,
+            host=host, meta_json=meta, created_at=created,
             updated_at=updated, finished_at=finished, heartbeat_at=beat,
             last_seq=last_seq, next_step=next_step, metrics=metrics,
+            stored_state=state, heartbeat_seconds=beat_s,
         )  # fmt: skip
 
     def metric_keys(self, project: str) -> list[str]:

@@ -1,0 +1,78 @@
+"""Helpers shared by the benchmark scripts. Standard library only: the W&B script
+imports this module too, from W&B's own venv, where Runfold is not installed."""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = [
+    "KEYS",
+    "RESULT_PREFIX",
+    "emit",
+    "latency_us",
+    "median",
+    "step_values",
+    "time_calls",
+    "timer_overhead_ns",
+]
+
+RESULT_PREFIX = "BENCH_RESULT "
+KEYS = ("loss", "acc", "lr", "grad_norm", "val/loss", "val/acc", "tokens", "mfu")
+
+
+def emit(result: dict[str, Any]) -> None:
+    """Hand a result to ``run.py``: one line on stdout, after any other output."""
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def step_values(step: int) -> dict[str, float]:
+    """Eight floats that change every step, like a training loop's metrics."""
+    x = float(step)
+    loss = 2.0 * math.exp(-x / 30_000.0) + 0.01 * math.sin(x)
+    return {
+        "loss": loss,
+        "acc": 1.0 - loss / 2.5,
+        "lr": 3e-4 * min(1.0, x / 2_000.0),
+        "grad_norm": 1.0 + 0.5 * math.cos(x / 7.0),
+        "val/loss": loss * 1.05,
+        "val/acc": 0.99 - loss / 2.6,
+        "tokens": x * 4096.0,
+        "mfu": 0.41 + 0.001 * math.sin(x / 3.0),
+    }
+
+
+def time_calls(log: Callable[[dict[str, float]], Any], steps: int) -> list[int]:
+    """Call ``log`` once per step with fresh values; the ns each call took."""
+    clock = time.perf_counter_ns
+    samples = [0] * steps
+    for step in range(steps):
+        data = step_values(step)
+        start = clock()
+        log(data)
+        samples[step] = clock() - start
+    return samples
+
+
+def timer_overhead_ns(calls: int = 20_000) -> float:
+    """Median ns of timing a call that does nothing (included in every sample)."""
+    return float(statistics.median(time_calls(lambda data: None, calls)))
+
+
+def latency_us(samples_ns: Sequence[int]) -> dict[str, float]:
+    """Median, p90, p99 and max of per-call latencies, in µs."""
+    ordered = sorted(samples_ns)
+    last = len(ordered) - 1
+
+    def at(q: float) -> float:
+        return ordered[min(last, round(q * last))] / 1000.0
+
+    return {"median": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": at(1.0)}
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))

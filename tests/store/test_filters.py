@@ -1,0 +1,168 @@
+"""Run filters in W&B's MongoDB-like shape (``Api.runs(filters=...)``)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+import runfold
+from runfold.store.filters import OPERATORS, compile_filters
+
+
+def make_run(
+    name: str,
+    *,
+    config: dict[str, Any] | None = None,
+    summary: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    group: str | None = None,
+    state: str = "finished",
+) -> SimpleNamespace:
+    return SimpleNamespace(
+        id=name, name=name, group=group, job_type=None, state=state, host="h",
+        notes=None, tags=tags or [], created_at=0.0, updated_at=0.0,
+        finished_at=None, exit_code=0, config=config or {}, summary=summary or {},
+    )  # fmt: skip
+
+
+RUNS = [
+    make_run(
+        "a", group="exp", tags=["base", "v1"], state="finished",
+        config={"lr": 0.1, "opt": {"name": "adam"}, "layers": [64, 32], "flag": True},
+        summary={"loss": 0.5, "eval": {"acc": 0.9}},
+    ),
+    make_run(
+        "b", group="exp", tags=["v1"], state="failed",
+        config={"lr": 0.01, "opt": {"name": "sgd"}, "layers": [128], "flag": 1},
+        summary={"loss": 1.5},
+    ),
+    make_run("c", group=None, tags=[], state="running",
+             config={"lr": None, "opt.name": "adam"}),
+    make_run("d", group="other", config={"lr": 1.0, "name": "text"},
+             summary={"loss": 0.25}),
+]  # fmt: skip
+
+
+def matching(filters: Any) -> list[str]:
+    keep = compile_filters(filters)
+    return [r.name for r in RUNS if keep(r)]
+
+
+@pytest.mark.parametrize(
+    ("filters", "names"),
+    [
+        (None, ["a", "b", "c", "d"]),
+        ({}, ["a", "b", "c", "d"]),
+        ({"group": "exp"}, ["a", "b"]),
+        ({"group": {"$eq": "exp"}}, ["a", "b"]),
+        ({"group": {"$ne": "exp"}}, ["c", "d"]),
+        ({"group": None}, ["c"]),
+        ({"state": {"$in": ["failed", "running"]}}, ["b", "c"]),
+        ({"state": {"$nin": ["failed", "running"]}}, ["a", "d"]),
+        ({"config.lr": {"$gt": 0.01}}, ["a", "d"]),
+        ({"config.lr": {"$gte": 0.1}}, ["a", "d"]),
+        ({"config.lr": {"$lt": 0.1}}, ["b"]),
+        ({"config.lr": {"$lte": 0.1}}, ["a", "b"]),
+        ({"config.lr": {"$gt": 0.01, "$lt": 1.0}}, ["a"]),
+        ({"config.lr": 1}, ["d"]),  # numbers compare by value: 1 == 1.0
+        ({"config.lr": {"$exists": True}}, ["a", "b", "d"]),
+        ({"config.lr": {"$exists": False}}, ["c"]),
+        ({"config.opt.name": "adam"}, ["a", "c"]),  # nested, or a key with dots
+        ({"config.layers.0": {"$gte": 100}}, ["b"]),
+        ({"config.layers.1": {"$exists": True}}, ["a"]),
+        ({"config.flag": True}, ["a"]),  # True is not 1
+        ({"config.flag": 1}, ["b"]),
+        ({"config.flag": {"$in": [1]}}, ["b"]),
+        ({"config.name": {"$gt": 0}}, []),  # text vs number: no match, no error
+        ({"summary.loss": {"$lt": 1}}, ["a", "d"]),
+        ({"summary_metrics.loss": {"$lt": 1}}, ["a", "d"]),
+        ({"summary.eval.acc": {"$gte": 0.9}}, ["a"]),
+        ({"summary.loss": {"$exists": False}}, ["c"]),
+        ({"tags": "v1"}, ["a", "b"]),
+        ({"tags": {"$eq": "base"}}, ["a"]),
+        ({"tags": {"$ne": "base"}}, ["b", "c", "d"]),
+        ({"tags": {"$in": ["base", "zzz"]}}, ["a"]),
+        ({"tags": {"$nin": ["v1"]}}, ["c", "d"]),
+        ({"$and": [{"group": "exp"}, {"config.lr": {"$lt": 0.05}}]}, ["b"]),
+        ({"$or": [{"group": "other"}, {"tags": "base"}]}, ["a", "d"]),
+        ({"$or": [{"$and": [{"group": "exp"}, {"state": "failed"}]}, {"group": None}]},
+         ["b", "c"]),
+        ({"group": "exp", "state": "finished"}, ["a"]),
+    ],
+)  # fmt: skip
+def test_filters_select_runs(filters: Any, names: list[str]) -> None:
+    assert matching(filters) == names
+
+
+def test_filters_treat_missing_like_null() -> None:
+    # As MongoDB and the (none) group: config.lr missing on run "x" and null on "c".
+    runs = [*RUNS, make_run("x")]
+
+    def names(filters: dict[str, Any]) -> list[str]:
+        keep = compile_filters(filters)
+        return [r.name for r in runs if keep(r) and r.name in ("c", "x", "d")]
+
+    assert names({"config.lr": None}) == ["c", "x"]
+    assert names({"config.lr": {"$in": [None, 1.0]}}) == ["c", "d", "x"]
+    assert names({"config.lr": {"$ne": 1.0}}) == ["c", "x"]
+    assert names({"config.lr": {"$nin": [1.0]}}) == ["c", "x"]
+    assert names({"config.lr": {"$gt": -1}}) == ["d"]
+    assert names({"config.lr": {"$lte": 1e9}}) == ["d"]
+
+
+@pytest.mark.parametrize("op", ["$gtt", "$regex", "$not", "gt"])
+def test_filters_reject_unknown_operator_naming_it_and_the_valid_ones(op: str) -> None:
+    with pytest.raises(runfold.UsageError) as info:
+        compile_filters({"config.lr": {op: 1}})
+
+    message = str(info.value)
+    assert repr(op) in message
+    assert "'config.lr'" in message
+    assert all(valid in message for valid in OPERATORS)
+
+
+@pytest.mark.parametrize("op", ["$nor", "$gt"])
+def test_filters_reject_unknown_top_level_operator(op: str) -> None:
+    with pytest.raises(runfold.UsageError) as info:
+        compile_filters({op: [{"group": "a"}]})
+
+    message = str(info.value)
+    assert repr(op) in message
+    assert "$and" in message and "$or" in message
+    assert all(valid in message for valid in OPERATORS)
+
+
+def test_filters_reject_unknown_field() -> None:
+    with pytest.raises(runfold.UsageError, match="'colour'"):
+        compile_filters({"colour": "red"})
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"state": {"$in": "finished"}}, r"\$in takes a list"),
+        ({"$or": {"group": "a"}}, r"\$or takes a list of filters"),
+        (["group", "a"], "filters must be a dict"),
+    ],
+)
+def test_filters_reject_malformed_arguments(filters: Any, message: str) -> None:
+    with pytest.raises(runfold.UsageError, match=message):
+        compile_filters(filters)(RUNS[0])
+
+
+def test_filters_apply_to_runs_read_from_the_store(api: runfold.Api) -> None:
+    for lr, tags in ((0.1, ["a"]), (0.001, ["a", "b"]), (0.5, None)):
+        run = runfold.init(project="p", config={"lr": lr}, tags=tags, reinit=True)
+        run.log({"loss": lr * 10})
+        run.finish()
+
+    def lrs(filters: dict[str, Any]) -> list[float]:
+        return sorted(r.config["lr"] for r in api.runs("p", filters=filters))
+
+    assert lrs({"config.lr": {"$gte": 0.1}}) == [0.1, 0.5]
+    assert lrs({"summary.loss": {"$lt": 1}}) == [0.001]
+    assert lrs({"tags": "b"}) == [0.001]
+    assert lrs({"tags": {"$nin": ["a"]}}) == [0.5]
+    assert lrs({"state": "finished"}) == [0.001, 0.1, 0.5]
