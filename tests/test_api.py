@@ -244,3 +244,36 @@ def test_group_series_honours_filters(api: runfold.Api) -> None:
 
     assert entry["runs"] == 1
     assert entry["mean"] == [1.0]
+
+
+def test_runs_order_puts_numbers_in_order_and_missing_or_nan_last(
+    api: runfold.Api,
+) -> None:
+    for value in (3.0, float("nan"), 1.0, None, 2.0):
+        run = runfold.init(project="o", reinit=True)
+        if value is not None:
+            run.summary["score"] = value
+        run.finish()
+
+    def scores(order: str) -> list[Any]:
+        return [r.summary.get("score") for r in api.runs("o", order=order)]
+
+    asc, desc = scores("summary.score"), scores("-summary.score")
+    assert asc[:3] == [1.0, 2.0, 3.0] and desc[:3] == [3.0, 2.0, 1.0]
+    assert all(v is None or math.isnan(v) for v in asc[3:] + desc[3:])
+
+
+def test_runs_order_with_text_and_numbers_does_not_fail(api: runfold.Api) -> None:
+    for value in ("b", 2, "a", 1):
+        runfold.init(project="t", config={"k": value}, reinit=True).finish()
+    assert [r.config["k"] for r in api.runs("t", order="config.k")] == [1, 2, "a", "b"]
+
+
+def test_shared_config_counts_nan_as_shared_and_true_apart_from_one(
+    api: runfold.Api,
+) -> None:
+    for flag in (True, 1):
+        runfold.init(project="s", group="g", config={"nan": float("nan"), "flag": flag},
+                     reinit=True).finish()  # fmt: skip
+    (group,) = api.groups("s")
+    assert math.isnan(group.config["nan"]) and group.config["flag"] == "mixed"

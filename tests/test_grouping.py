@@ -343,3 +343,75 @@ def test_api_groups_by_tags_lists_a_run_in_each_tag_group(api: runfold.Api) -> N
     }
     both = groups["baseline"].runs[0]
     assert both.id in [r.id for r in groups["v2"].runs]
+
+
+# ---- keys over all runs: varying config, name regex ------------------------
+
+
+def _sweep() -> list[Any]:
+    runs = []
+    for lr in (0.1, 0.01):
+        for seed in (1, 2, 3):
+            config = {"lr": lr, "seed": seed, "model": "mlp", "opt": {"name": "sgd"}}
+            runs.append(make_run(f"lr{lr}-seed{seed}", config=config))
+    runs[0].config["opt"]["name"] = "adam"
+    return runs
+
+
+def test_group_by_varying_config_except_seed_folds_seeds_together() -> None:
+    groups = names_by_group(_sweep(), ["config.* except seed"])
+    assert groups == {
+        "lr=0.01, opt.name=sgd": ["lr0.01-seed1", "lr0.01-seed2", "lr0.01-seed3"],
+        "lr=0.1, opt.name=adam": ["lr0.1-seed1"],
+        "lr=0.1, opt.name=sgd": ["lr0.1-seed2", "lr0.1-seed3"],
+    }
+
+
+def test_group_by_varying_config_except_a_nested_prefix() -> None:
+    groups = names_by_group(_sweep(), ["config.* except seed,opt"])
+    assert list(groups) == ["lr=0.01", "lr=0.1"]
+    assert [len(v) for v in groups.values()] == [3, 3]
+
+
+def test_group_by_all_varying_config_keeps_every_run_apart() -> None:
+    groups = names_by_group(_sweep(), ["config.*"])
+    assert len(groups) == 6 and all(len(v) == 1 for v in groups.values())
+
+
+def test_group_by_varying_config_when_nothing_varies() -> None:
+    runs = [make_run("a", config={"lr": 1}), make_run("b", config={"lr": 1})]
+    assert names_by_group(runs, ["config.*"]) == {"(same config)": ["a", "b"]}
+
+
+def test_group_by_varying_config_rejects_bad_spelling() -> None:
+    with pytest.raises(
+        runfold.UsageError, match=r"write 'config.\*' or 'config.\* except"
+    ):
+        group_runs(_sweep(), ["config.* but seed"])
+
+
+def test_group_by_name_regex_capture() -> None:
+    groups = names_by_group(_sweep() + [make_run("other")], [r"name~^(lr[\d.]+)-"])
+    assert groups == {
+        "lr0.01": ["lr0.01-seed1", "lr0.01-seed2", "lr0.01-seed3"],
+        "lr0.1": ["lr0.1-seed1", "lr0.1-seed2", "lr0.1-seed3"],
+        NONE_LABEL: ["other"],
+    }
+
+
+def test_group_by_bad_regex_is_a_usage_error() -> None:
+    with pytest.raises(runfold.UsageError, match=r"bad regular expression"):
+        group_runs(_sweep(), ["name~(unclosed"])
+
+
+def test_api_groups_by_varying_config_through_the_store(api: runfold.Api) -> None:
+    for lr in (0.1, 0.2):
+        for seed in range(3):
+            run = runfold.init(
+                project="v", config={"lr": lr, "seed": seed}, reinit=True
+            )
+            run.log({"loss": lr + seed})
+            run.finish()
+    rows = api.groups("v", by=["config.* except seed"])
+    assert [(g.name, g.count) for g in rows] == [("lr=0.1", 3), ("lr=0.2", 3)]
+    assert [g.summary["loss"]["mean"] for g in rows] == pytest.approx([1.1, 1.2])

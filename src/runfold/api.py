@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from .errors import RunNotFound, UsageError
-from .grouping import MISSING, group_runs, key_label, value_at
+from .grouping import (
+    MISSING,
+    group_runs,
+    key_label,
+    sort_token,
+    value_at,
+    value_token,
+)  # fmt: skip
 from .settings import resolve
 from .store import open_store
 from .store.base import RunRow
@@ -157,15 +164,29 @@ class Group:
     summary: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
+def _ordered(runs: list[Run], order: str) -> list[Run]:
+    """Runs sorted by a field (``-`` for descending); numbers before text, and runs
+    without a value (missing, null, NaN) last either way."""
+    desc = order.startswith("-")
+    field_name = order.lstrip("+-")
+    keyed = [(sort_token(value_at(r, field_name)), r) for r in runs]
+    has_value = [(k, r) for k, r in keyed if k[0] not in (0.5, 3)]
+    absent = [r for k, r in keyed if k[0] in (0.5, 3)]
+    has_value.sort(key=lambda item: item[0], reverse=desc)
+    return [r for _, r in has_value] + absent
+
+
 def _shared_config(runs: list[Run]) -> dict[str, Any]:
-    """The config values every run of the group has, equal; others are "mixed"."""
+    """The config values every run of the group has, equal; others are "mixed".
+    Equal as grouping sees it: NaN equals NaN, True is not 1."""
     if not runs:
         return {}
     keys = set().union(*(r.config for r in runs))
     out = {}
     for key in sorted(keys):
         values = [r.config.get(key, MISSING) for r in runs]
-        out[key] = values[0] if all(v == values[0] for v in values) else "mixed"
+        tokens = {("missing",) if v is MISSING else value_token(v) for v in values}
+        out[key] = values[0] if len(tokens) == 1 else "mixed"
     return out
 
 
@@ -237,14 +258,7 @@ class Api:
         ProjectNotFound. ``order`` is a field like ``"-created_at"`` or ``"summary.loss"``."""
         runs = [Run(self, row) for row in self._rows(path, filters)]
         if order:
-            desc = order.startswith("-")
-            field_name = order.lstrip("+-")
-            present = [
-                r for r in runs if value_at(r, field_name) not in (MISSING, None)
-            ]
-            missing = [r for r in runs if r not in present]
-            present.sort(key=lambda r: value_at(r, field_name), reverse=desc)
-            runs = present + missing
+            runs = _ordered(runs, order)
         return runs
 
     def run(self, path: str) -> Run:

@@ -7,6 +7,14 @@ dots (``config.optimizer.name`` finds ``{"optimizer.name": ...}`` too). Runs
 missing the key, or with null, fall in the ``(none)`` group; a run with several
 tags is in each tag's group.
 
+Two keys look at all the runs at once (DESIGN §2.3):
+
+* ``config.*`` groups by every config value that varies across the runs, and
+  ``config.* except seed,data.split`` leaves some out, so runs that differ only by
+  seed fold together. The group value is a ``ConfigValues`` dict of those leaves.
+* ``name~<regex>`` groups by the regex's first capture group on the run name (the
+  whole match if it has no group); a name it does not match is ``(none)``.
+
 Values group exactly: 0.1 and 0.10000000000000002 are two groups. Numbers group
 by value, so ``1`` and ``1.0`` are one group (as in JSON, the web UI's JavaScript
 and filters' ``$eq``), named by its first run's value; ``True`` is not ``1``, and
@@ -16,13 +24,17 @@ every NaN falls in one ``NaN`` group.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import UsageError
 from .store.base import RUN_FIELDS
 
-__all__ = ["NONE_LABEL", "value_at", "group_runs", "key_label", "MISSING"]
+__all__ = [
+    "NONE_LABEL", "value_at", "group_runs", "key_label", "MISSING", "ConfigValues",
+    "value_token", "sort_token",
+]  # fmt: skip
 
 NONE_LABEL = "(none)"
 
@@ -84,10 +96,18 @@ def _sort_token(value: Any) -> tuple[float, Any]:
     return (2, _canonical(value))
 
 
+class ConfigValues(dict):  # type: ignore[type-arg]
+    """The varying config leaves of a run, as one group value: ``lr=0.1, bs=32``."""
+
+
 def _canonical(value: Any) -> str:
     """An exact text for a group value (no rounding that merges groups)."""
     if value is None or value is MISSING:
         return NONE_LABEL
+    if isinstance(value, ConfigValues):
+        if not value:
+            return "(same config)"
+        return ", ".join(f"{k}={_canonical(v)}" for k, v in value.items())
     if isinstance(value, str):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
@@ -115,12 +135,75 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _values_of(run: Any, key: str) -> list[Any]:
-    value = value_at(run, key)
+def _leaves(node: Any, prefix: str = "") -> dict[str, Any]:
+    """Config flattened to dotted leaf paths (lists stay whole values)."""
+    if not isinstance(node, dict) or not node:
+        return {prefix: node} if prefix else {}
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        out.update(_leaves(value, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _varying_config(runs: list[Any], spec: str) -> Callable[[Any], list[Any]]:
+    rest = spec[len("config.*") :].strip()
+    if rest and not rest.startswith("except "):
+        raise UsageError(
+            f"Cannot group by {spec!r}: write 'config.*' or "
+            "'config.* except seed,data.split'."
+        )
+    excluded = [k.strip() for k in rest[len("except ") :].split(",") if k.strip()]
+    leaves = [_leaves(run.config) for run in runs]
+    paths = sorted({p for leaf in leaves for p in leaf})
+    varying = [
+        p for p in paths
+        if not any(p == e or p.startswith(e + ".") for e in excluded)
+        and len({_hashable(leaf.get(p, MISSING)) for leaf in leaves}) > 1
+    ]  # fmt: skip
+    by_run = {
+        id(run): ConfigValues((p, leaf.get(p)) for p in varying)
+        for run, leaf in zip(runs, leaves, strict=True)
+    }
+    return lambda run: [by_run[id(run)]]
+
+
+def _name_capture(spec: str) -> Callable[[Any], list[Any]]:
+    try:
+        pattern = re.compile(spec[len("name~") :])
+    except re.error as exc:
+        raise UsageError(
+            f"Cannot group by {spec!r}: bad regular expression ({exc})."
+        ) from None
+
+    def capture(run: Any) -> list[Any]:
+        found = pattern.search(run.name or "")
+        if found is None:
+            return [None]
+        return [found.group(1) if pattern.groups else found.group(0)]
+
+    return capture
+
+
+def _resolver(runs: list[Any], key: str) -> Callable[[Any], list[Any]]:
+    if key.startswith("config.*"):
+        return _varying_config(runs, key)
+    if key.startswith("name~"):
+        return _name_capture(key)
     if key == "tags":
         # dict.fromkeys: a tag listed twice must not put the run twice in its group.
-        return list(dict.fromkeys(value)) if value else [None]
-    return [value]
+        return lambda run: list(dict.fromkeys(run.tags)) if run.tags else [None]
+    value_at(_NoRun(), key)  # fail early, with the message, on an unknown field
+    return lambda run: [value_at(run, key)]
+
+
+class _NoRun:
+    """Stands in for a run to check a key's spelling before any run is read."""
+
+    config: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> None:
+        return None
 
 
 def group_runs(
@@ -130,12 +213,14 @@ def group_runs(
     sorted by key, numbers numerically, ``(none)`` last."""
     if isinstance(by, str):
         by = [by]
+    runs = list(runs)
+    resolvers = [_resolver(runs, key) for key in by]
     groups: dict[tuple[Any, ...], list[Any]] = {}
     originals: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for run in runs:
         keys: list[tuple[Any, ...]] = [()]
-        for field in by:
-            keys = [k + (v,) for k in keys for v in _values_of(run, field)]
+        for resolve in resolvers:
+            keys = [k + (v,) for k in keys for v in resolve(run)]
         for key in keys:
             clean = tuple(None if v is MISSING else v for v in key)
             hkey = tuple(_hashable(v) for v in clean)
@@ -143,3 +228,9 @@ def group_runs(
             originals.setdefault(hkey, clean)
     ordered = sorted(groups, key=lambda k: tuple(_sort_token(v) for v in originals[k]))
     return [(originals[k], groups[k]) for k in ordered]
+
+
+# The rules above, for other modules that compare or order values the same way
+# (shared config of a group, ordering runs by a column).
+value_token = _hashable
+sort_token = _sort_token
