@@ -6,8 +6,11 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,3 +66,54 @@ def run_script(
             f"script exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         )
     return proc
+
+
+class LiveServer:
+    """uvicorn serving ``create_app(store)`` on 127.0.0.1, a free port, in a thread."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self.store_dir = store_dir
+        self.url = ""
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._store: Any = None
+
+    def start(self, port: int = 0) -> LiveServer:
+        import uvicorn
+
+        from runfold.server import create_app
+        from runfold.store import open_store
+
+        self._store = open_store(self.store_dir / "runfold.db")
+        config = uvicorn.Config(
+            create_app(self._store), host="127.0.0.1", port=port, log_level="warning"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                pytest.fail("the test server did not start within 10 s")
+            time.sleep(0.01)
+        bound = self._server.servers[0].sockets[0].getsockname()[1]
+        self.port = bound
+        self.url = f"http://127.0.0.1:{bound}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            assert self._thread is not None
+            self._thread.join(10)
+            self._store.close()
+            self._server = None
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server on a loopback port over its own store (per test: tests of
+    outages stop and restart it)."""
+    server = LiveServer(tmp_path / "server-store").start()
+    yield server
+    server.stop()

@@ -249,5 +249,33 @@ def sync(path: Path | None, directory: str | None) -> None:
     click.echo(f"Synced {len(logs)} run logs ({total} new records) into {store_dir}.")
 
 
+@cli.command()
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8765, show_default=True, help="Port (0: any free one).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
+    """Serve the store's API (and the web UI) on http://HOST:PORT."""
+    import uvicorn
+
+    from .server import create_app
+    from .store import open_store
+
+    path = _store_dir(directory)
+    with _user_errors():
+        store = open_store(path / "runfold.db")
+    app = create_app(store)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    url = f"http://{host}:{port}/"
+    click.echo(f"Runfold is serving {path} at {url} (Ctrl-C stops it).")
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    server.run()
+    store.close()
+
+
 def main() -> None:  # pragma: no cover - console entry point
     cli()

@@ -1,0 +1,101 @@
+"""``create_app(store)``: the FastAPI app over one store."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..api import Api
+from .errors import error_body, install_error_handlers
+from .routes import groups, ingest, projects, runs, series
+
+__all__ = ["create_app", "MAX_BODY_BYTES"]
+
+MAX_BODY_BYTES = 64 * 1024 * 1024
+API_PREFIX = "/api/v1"
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before reading them all."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(send)
+
+    async def _too_large(self, send: Send) -> None:
+        import json
+
+        body = json.dumps(error_body(413, (
+            f"Request body is larger than {self.limit} bytes. Send smaller batches."
+        ))).encode()  # fmt: skip
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _home(api: Api) -> str:
+    items = "".join(
+        f"<li>{html.escape(p.name)}: {p.run_count} runs, {p.group_count} groups</li>"
+        for p in api.projects()
+    )
+    return (
+        "<!doctype html><meta charset=utf-8><title>Runfold</title>"
+        "<h1>Runfold</h1><p>The web UI arrives in the next release. Projects in this "
+        f"store:</p><ul>{items or '<li>none yet: try runfold demo</li>'}</ul>"
+        '<p>API: <a href="/api/docs">/api/docs</a></p>'
+    )
+
+
+def create_app(store: Any, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The Runfold app over ``store``: JSON API under /api/v1, schema at
+    /api/openapi.json, a plain page at /."""
+    app = FastAPI(
+        title="Runfold",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.api = Api(store=store)
+    install_error_handlers(app)
+    for module in (projects, runs, groups, series, ingest):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return _home(app.state.api)
+
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
+    return app

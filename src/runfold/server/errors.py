@@ -1,0 +1,80 @@
+"""Every 4xx and 5xx leaves the server as one JSON shape:
+
+    {"ok": false, "error": "what was wrong and what to do", "errors": [...], "status": N}
+
+A 500 logs its traceback here and tells the client only to look at the server log.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ..errors import RunfoldError
+
+__all__ = ["error_body", "install_error_handlers", "INTERNAL_ERROR"]
+
+logger = logging.getLogger("runfold.server")
+INTERNAL_ERROR = "Internal error; see the server log."
+
+
+def error_body(
+    status: int, message: str, errors: list[str] | None = None
+) -> dict[str, Any]:
+    return {
+        "ok": False,
+        "error": message,
+        "errors": errors or [message],
+        "status": status,
+    }
+
+
+def _respond(
+    status: int, message: str, errors: list[str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(status, message, errors), status_code=status)
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    where = ".".join(
+        str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
+    )
+    return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RunfoldError)
+    async def runfold_error(request: Request, exc: RunfoldError) -> JSONResponse:
+        if exc.status >= 500:
+            logger.exception("store error on %s %s", request.method, request.url.path)
+        return _respond(exc.status, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(
+        request: Request, exc: RequestValidationError
+    ) -> JSONResponse:
+        errors = [_validation_message(e) for e in exc.errors()]
+        return _respond(400, "Invalid request: " + "; ".join(errors), errors)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":
+            message = (
+                f"No such endpoint: {request.method} {request.url.path}. See /api/docs."
+            )
+        if exc.status_code == 405:
+            message = (
+                f"{request.method} is not allowed on {request.url.path}. See /api/docs."
+            )
+        return _respond(exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(500, INTERNAL_ERROR)

@@ -1,0 +1,7 @@
+"""Routes for series (filled in by the server issue)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["series"])
