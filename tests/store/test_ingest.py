@@ -11,13 +11,6 @@ from runfold.store import open_store
 from runfold.store.base import Store
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Any:
-    s = open_store(tmp_path / "runfold.db")
-    yield s
-    s.close()
-
-
 def _rows(start: int, n: int) -> list[Any]:
     return [(s, 1000.0 + s, {"x": float(s)}) for s in range(start, start + n)]
 
@@ -63,7 +56,7 @@ def test_reductions_follow_ingest(store: Store) -> None:
     assert run.summary == {"x": 19.0} and run.state == "finished"
 
 
-def test_migrations_apply_once_across_reopen(tmp_path: Path) -> None:
+def test_migrations_apply_once_across_reopen_on_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "runfold.db"
     open_store(path).close()
     s = open_store(path)

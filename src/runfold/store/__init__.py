@@ -10,8 +10,20 @@ __all__ = ["open_store", "Store", "RunRow", "ProjectRow"]
 
 
 def open_store(url: str | Path) -> Store:
-    """Open a store: a path or ``sqlite:///path`` is the embedded SQLite store."""
+    """Open a store: a path or ``sqlite:///path`` is the embedded SQLite store,
+    ``postgresql://user@host/db`` the PostgreSQL one (needs ``runfold[postgres]``).
+    Raises StoreError when it cannot be opened."""
     text = str(url)
+    if text.startswith(("postgresql://", "postgres://")):
+        try:
+            from .postgres import PostgresStore
+        except ImportError:  # pragma: no cover - depends on the install
+            from ..errors import StoreError
+
+            raise StoreError(
+                "PostgreSQL needs psycopg: pip install 'runfold[postgres]'"
+            ) from None
+        return PostgresStore(text)
     if text.startswith("sqlite:///"):
         text = text[len("sqlite:///") :]
     from .sqlite import SQLiteStore

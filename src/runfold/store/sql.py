@@ -98,6 +98,9 @@ class SQLStore:
     """Shared implementation of the Store protocol over a DB-API connection."""
 
     dialect = "sql"
+    # Lock the run's row while ingesting (PostgreSQL); SQLite's BEGIN IMMEDIATE
+    # already serialises writers.
+    _for_update = ""
 
     def _write(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -152,7 +155,7 @@ class SQLStore:
     ) -> dict[str, Any]:
         sql = (
             "SELECT pk, last_seq, next_step, summary_set, summary_rules FROM runs "
-            "WHERE project_id = ? AND id = ?"
+            f"WHERE project_id = ? AND id = ?{self._for_update}"
         )
         found = self._one(cur, sql, (project_id, run_id))
         if found is None:

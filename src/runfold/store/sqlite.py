@@ -14,25 +14,16 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
+from .migrations import load_migrations
 from .sql import SQLStore
 
 __all__ = ["SQLiteStore"]
 
 BUSY_TIMEOUT_S = 120.0
-
-
-def _migrations(dialect: str) -> list[tuple[int, str]]:
-    folder = resources.files("runfold.store") / "migrations" / dialect
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
 
 
 class SQLiteStore(SQLStore):
@@ -68,12 +59,11 @@ class SQLiteStore(SQLStore):
             done = {
                 row[0] for row in cur.execute("SELECT version FROM schema_migrations")
             }
-            for version, script in _migrations(self.dialect):
+            for version, statements in load_migrations(self.dialect):
                 if version in done:
                     continue
-                for statement in script.split(";"):
-                    if statement.strip():
-                        cur.execute(statement)
+                for statement in statements:
+                    cur.execute(statement)
                 cur.execute(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                     (version, time.time()),

@@ -1,0 +1,120 @@
+"""The PostgreSQL store for a team server: a psycopg 3 connection pool.
+
+Same schema (its own dialect of each numbered migration), same SQL as SQLite from
+``sql.py``. Several server processes may share one database: migrations run under
+an advisory lock, and ingest locks the run's row (``FOR UPDATE``) so two processes
+never apply the same records twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import StoreError
+from .migrations import load_migrations
+from .sql import SQLStore
+
+__all__ = ["PostgresStore"]
+
+_MIGRATION_LOCK = 7_411_853  # an arbitrary advisory-lock key for Runfold's schema
+
+
+class PostgresStore(SQLStore):
+    dialect = "postgres"
+    _for_update = " FOR UPDATE"
+
+    def __init__(
+        self, url: str, *, schema: str | None = None, max_size: int = 8
+    ) -> None:
+        import psycopg
+        from psycopg_pool import ConnectionPool
+
+        self.url = url
+        self.schema = schema
+        self._sql_cache: dict[str, str] = {}
+
+        def configure(conn: Any) -> None:
+            if schema:
+                conn.execute(f'SET search_path TO "{schema}"')
+                conn.commit()
+
+        try:
+            self._pool = ConnectionPool(
+                url, min_size=1, max_size=max_size, configure=configure, open=True,
+                timeout=30,
+            )  # fmt: skip
+            self._pool.wait(timeout=30)
+        except (psycopg.Error, OSError, Exception) as exc:
+            raise StoreError(
+                f"Cannot connect to PostgreSQL at {_safe_url(url)}: {exc}. Check that "
+                "the server runs and the URL (user, host, database) is right."
+            ) from exc
+        self._migrate()
+
+    def _sql(self, sql: str) -> str:
+        # Our SQL uses "?" placeholders and never a literal "?" or "%".
+        out = self._sql_cache.get(sql)
+        if out is None:
+            out = self._sql_cache[sql] = sql.replace("?", "%s")
+        return out
+
+    def _exec(self, cur: Any, sql: str, params: tuple[Any, ...]) -> None:
+        cur.execute(self._sql(sql), params)
+
+    def _one(self, cur: Any, sql: str, params: tuple[Any, ...]) -> Any:
+        cur.execute(self._sql(sql), params)
+        return cur.fetchone()
+
+    def _all(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        cur.execute(self._sql(sql), params)
+        return cur.fetchall()
+
+    def _migrate(self) -> None:
+        with self._write() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+            )
+            cur.execute("SELECT version FROM schema_migrations")
+            done = {row[0] for row in cur.fetchall()}
+            for version, statements in load_migrations(self.dialect):
+                if version in done:
+                    continue
+                for statement in statements:
+                    cur.execute(statement)
+                cur.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)",
+                    (version, time.time()),
+                )
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    @property
+    def path(self) -> None:
+        """No local file: a team server keeps files in its own directory."""
+        return None
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" not in url or "://" not in url:
+        return repr(url)
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return repr(f"{scheme}://{user}@{host}")
