@@ -458,39 +458,44 @@ class SQLStore:
                 )
         return {key: Columns.concat(p) for key, p in parts.items()}
 
+    def _per_run(
+        self, table: str, columns: str, key: str, run_pks: list[int], order: str = ""
+    ) -> list[Any]:
+        """Rows of ``table`` for metric ``key`` of the runs ``run_pks`` (in chunks of
+        at most _IN_CHUNK ids, under SQL's parameter limits)."""
+        rows: list[Any] = []
+        with self._read() as cur:
+            for chunk in self._pk_chunks(run_pks):
+                sql = (
+                    f"SELECT t.run_pk, {columns} FROM {table} t JOIN metrics m "
+                    "ON m.id = t.metric_id WHERE m.key = ? AND t.run_pk IN "
+                    f"({', '.join('?' * len(chunk))}){order}"
+                )
+                rows.extend(self._all(cur, sql, (key, *chunk)))
+        return rows
+
     def series(self, run_pks: list[int], key: str) -> dict[int, Any]:
         from .history import Columns
 
         parts: dict[int, list[Any]] = {}
-        with self._read() as cur:
-            for chunk in self._pk_chunks(run_pks):
-                sql = (
-                    "SELECT c.run_pk, c.steps, c.timestamps, c.vals FROM history_chunks c "
-                    "JOIN metrics m ON m.id = c.metric_id WHERE m.key = ? AND c.run_pk IN "
-                    f"({', '.join('?' * len(chunk))}) ORDER BY c.run_pk, c.first_seq"
-                )
-                for pk, s, t, v in self._all(cur, sql, (key, *chunk)):
-                    parts.setdefault(pk, []).append(
-                        Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
-                    )
+        rows = self._per_run(
+            "history_chunks", "t.steps, t.timestamps, t.vals", key, run_pks,
+            " ORDER BY t.run_pk, t.first_seq",
+        )  # fmt: skip
+        for pk, s, t, v in rows:
+            parts.setdefault(pk, []).append(
+                Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+            )
         return {pk: Columns.concat(p) for pk, p in parts.items()}
 
     def lods(self, run_pks: list[int], key: str) -> dict[int, Any]:
         from .history import Lod
 
-        out: dict[int, Any] = {}
-        with self._read() as cur:
-            for chunk in self._pk_chunks(run_pks):
-                sql = (
-                    "SELECT l.run_pk, l.width, l.sums, l.counts FROM history_lod l "
-                    "JOIN metrics m ON m.id = l.metric_id WHERE m.key = ? AND l.run_pk IN "
-                    f"({', '.join('?' * len(chunk))})"
-                )
-                for pk, width, sums, counts in self._all(cur, sql, (key, *chunk)):
-                    out[pk] = Lod.from_blobs(
-                        width, self._blob(sums), self._blob(counts)
-                    )
-        return out
+        rows = self._per_run("history_lod", "t.width, t.sums, t.counts", key, run_pks)
+        return {
+            pk: Lod.from_blobs(width, self._blob(sums), self._blob(counts))
+            for pk, width, sums, counts in rows
+        }
 
     # ---- dialect hooks ------------------------------------------------------
 
