@@ -50,6 +50,7 @@ def plan(quick: bool) -> list[Job]:
             + (["--runs", "200"] if quick else [])),
         Job("query_table", "bench_query.py", ["--dataset", "table"]
             + (["--runs", "2000"] if quick else [])),
+        Job("online", "bench_online.py", ["--clients", "8", "--steps", steps]),
     ]  # fmt: skip
 
 

@@ -227,26 +227,94 @@ def _mean_std(stats: dict[str, Any] | None) -> str:
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--dir", "directory", help=DIR_HELP)
-def sync(path: Path | None, directory: str | None) -> None:
+@click.option(
+    "--base-url",
+    help="Upload to the Runfold server at this URL instead of the local store.",
+)
+def sync(path: Path | None, directory: str | None, base_url: str | None) -> None:
     """Load run logs at PATH (a run directory, or a folder of them; default: the
-    store's own runs/) into the store. Safe to repeat: nothing is added twice."""
+    store's own runs/) into the store, or upload them to a server with --base-url.
+    Safe to repeat: nothing is added twice."""
+    store_dir = _store_dir(directory)
+    with _user_errors():
+        logs = _find_logs(path or store_dir / "runs")
+        if base_url:
+            total = _upload(logs, base_url)
+            where = base_url
+        else:
+            total = _sync_local(logs, store_dir)
+            where = str(store_dir)
+    click.echo(f"Synced {len(logs)} run logs ({total} new records) into {where}.")
+
+
+def _find_logs(path: Path) -> list[Path]:
+    from .sync import find_run_logs
+
+    return find_run_logs(path)
+
+
+def _sync_local(logs: list[Path], store_dir: Path) -> int:
     from rich.progress import Progress
 
     from .store import open_store
-    from .sync import find_run_logs, sync_run_log
+    from .sync import sync_run_log
 
-    store_dir = _store_dir(directory)
-    with _user_errors():
-        logs = find_run_logs(path or store_dir / "runs")
-        store = open_store(store_dir / "runfold.db")
-        total = 0
+    store = open_store(store_dir / "runfold.db")
+    total = 0
+    try:
         with Progress() as progress:
             task = progress.add_task("Syncing run logs", total=len(logs))
             for log_path in logs:
                 total += sync_run_log(store, log_path).records
                 progress.advance(task)
+    finally:
         store.close()
-    click.echo(f"Synced {len(logs)} run logs ({total} new records) into {store_dir}.")
+    return total
+
+
+def _upload(logs: list[Path], base_url: str) -> int:
+    from rich.progress import Progress
+
+    from .credentials import saved_api_key
+    from .sync import upload_run_log
+
+    key = os.environ.get("RUNFOLD_API_KEY") or saved_api_key(base_url)
+    total = 0
+    with Progress() as progress:
+        task = progress.add_task(f"Uploading to {base_url}", total=len(logs))
+        for log_path in logs:
+            total += upload_run_log(base_url, log_path, api_key=key).records
+            progress.advance(task)
+    return total
+
+
+@cli.command()
+@click.option(
+    "--base-url",
+    envvar="RUNFOLD_BASE_URL",
+    help="The server the key is for (default: $RUNFOLD_BASE_URL).",
+)
+@click.option("--key", help="The API key (asked for when not given).")
+def login(base_url: str | None, key: str | None) -> None:
+    """Save an API key for a Runfold server in your config file (mode 0600); runs
+    and `runfold sync` to that server then send it."""
+    from .credentials import save_api_key
+
+    if not base_url:
+        raise click.UsageError(
+            "No server given: pass --base-url URL or set RUNFOLD_BASE_URL."
+        )
+    if not base_url.startswith(("http://", "https://")):
+        raise click.BadParameter(
+            f"{base_url!r} is not an http(s) URL; e.g. http://127.0.0.1:8765",
+            param_hint="--base-url",
+        )
+    if key is None:
+        key = click.prompt("API key", hide_input=True)
+    if not key or not key.strip():
+        raise click.BadParameter("the key is empty.", param_hint="--key")
+    path = save_api_key(base_url, key.strip())
+    click.echo(f"Saved the API key for {base_url} in {path}.")
 
 
 @cli.command()

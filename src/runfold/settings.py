@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .credentials import saved_api_key
 from .errors import UsageError
 
 __all__ = ["Settings", "resolve", "validate_run_id", "validate_project"]
@@ -95,6 +96,9 @@ class Settings:
     flush_seconds: float = 0.2
     heartbeat_seconds: float = 10.0
     shared_dir: bool | None = None
+    # Online mode: how long finish() waits for the server before it prints the
+    # `runfold sync` command that uploads the rest.
+    finish_timeout: float = 30.0
 
     @property
     def store_path(self) -> Path:
@@ -120,9 +124,9 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _mode(value: str | None) -> str:
+def _mode(value: str | None, base_url: str | None = None) -> str:
     if value is None:
-        return "local"
+        return "online" if base_url else "local"
     mode = _MODE_ALIASES.get(value.lower(), value.lower())
     if mode not in MODES:
         raise UsageError(
@@ -192,6 +196,8 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
     directory = _pick(args.get("dir"), env, "DIR")
     group = _pick(args.get("group"), env, "RUN_GROUP") or _launcher_group(env)
     shared = env.get("RUNFOLD_SHARED_DIR")
+    base_url = _pick(args.get("base_url"), env, "BASE_URL")
+    api_key = _pick(args.get("api_key"), env, "API_KEY") or saved_api_key(base_url, env)
     settings = Settings(
         project=validate_project(project),
         entity=_pick(args.get("entity"), env, "ENTITY"),
@@ -201,15 +207,16 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
         job_type=_pick(args.get("job_type"), env, "JOB_TYPE"),
         tags=_tags(args.get("tags"), env),
         notes=_pick(args.get("notes"), env, "NOTES"),
-        mode=_mode(_pick(args.get("mode"), env, "MODE")),
+        mode=_mode(_pick(args.get("mode"), env, "MODE"), base_url),
         resume=_resume(_pick(args.get("resume"), env, "RESUME")),
-        base_url=_pick(args.get("base_url"), env, "BASE_URL"),
-        api_key=_pick(args.get("api_key"), env, "API_KEY"),
+        base_url=base_url,
+        api_key=api_key,
         silent=_truthy(_env(env, "SILENT")),
         reinit=bool(args.get("reinit") or False),
         flush_seconds=min(_float_setting(env, "FLUSH_SECONDS", 0.2), 1.0),
         heartbeat_seconds=_float_setting(env, "HEARTBEAT_SECONDS", 10.0),
         shared_dir=_truthy(shared) if shared is not None else None,
+        finish_timeout=_float_setting(env, "FINISH_TIMEOUT", 30.0),
     )
     if directory is not None:
         settings.dir = Path(directory).expanduser().resolve()

@@ -1,5 +1,6 @@
-"""Load run logs into the store: offline runs, shared cluster directories, rsynced
-run directories, and runs whose process died before its records reached the store.
+"""Load run logs into the store, or upload them to a server: offline runs, shared
+cluster directories, rsynced run directories, and runs whose process died (or whose
+server was down) before all their records arrived.
 
 Ingest is idempotent by (run, sequence), so syncing twice adds nothing twice.
 """
@@ -16,7 +17,7 @@ from .errors import UsageError
 from .sdk.runlog import RUNLOG_NAME, Record, scan
 from .store.base import Store
 
-__all__ = ["find_run_logs", "sync_run_log", "SyncResult"]
+__all__ = ["find_run_logs", "sync_run_log", "upload_run_log", "SyncResult"]
 
 _BATCH_RECORDS = 64
 
@@ -79,14 +80,57 @@ def sync_run_log(
     for batch in _batches(scan(path, after_seq=after)):
         last = store.ingest(project, run_id, batch, heartbeat_at=mtime)
         if last < batch[-1][0]:
-            raise UsageError(
-                f"{str(path)!r} continues run {project}/{run_id} from record "
-                f"{batch[0][0]}, but the store has only up to {last}: sync the run's "
-                "own directory first, then this one."
-            )
+            raise UsageError(_continues(path, project, run_id, batch[0][0], last))
         count += len(batch)
         if on_batch is not None:
             on_batch(len(batch))
     return SyncResult(
         path=path, project=project, run_id=run_id, records=count, last_seq=last
     )
+
+
+def _continues(path: Path, project: str, run_id: str, first: int, last: int) -> str:
+    return (
+        f"{str(path)!r} continues run {project}/{run_id} from record {first}, but "
+        f"the store has only up to {last}: sync the run's own directory first, then "
+        "this one."
+    )
+
+
+def upload_run_log(
+    base_url: str,
+    path: Path,
+    *,
+    api_key: str | None = None,
+    on_batch: Callable[[int], Any] | None = None,
+) -> SyncResult:
+    """Upload the records of one run log that the server at ``base_url`` lacks:
+    asks the server for the run's last seq first, then sends only what follows."""
+    from .sdk.sinks import HttpSink, ServerUnavailable
+
+    project, run_id = _identity(path)
+    sink = HttpSink(base_url, project, run_id, path, api_key=api_key)
+    sink.heartbeat_at = os.stat(path).st_mtime
+    try:
+        after = sink.register("allow")["last_seq"]
+        count = 0
+        for batch in _batches(scan(path, after_seq=after)):
+            if batch[0][0] > (sink.server_seq or 0) + 1:
+                raise UsageError(
+                    _continues(path, project, run_id, batch[0][0], sink.server_seq or 0)
+                )
+            sink.send(batch)
+            count += len(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
+    except ServerUnavailable as exc:
+        raise ServerUnavailable(
+            f"{str(exc)[:1].upper()}{str(exc)[1:]}. Check the URL and that the server "
+            "is running, then run the same command again: nothing is sent twice."
+        ) from None
+    finally:
+        sink.close()
+    return SyncResult(
+        path=path, project=project, run_id=run_id, records=count,
+        last_seq=sink.server_seq or after,
+    )  # fmt: skip

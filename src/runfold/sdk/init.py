@@ -8,6 +8,7 @@ import platform
 import socket
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from . import context
 from .names import generate_name
 from .run import Run
 from .runlog import RUNLOG_NAME, Record, RunLogWriter, scan
-from .sinks import LocalSink, NullSink
+from .sinks import HttpSink, LocalSink, NullSink, ServerRejected, ServerUnavailable
 from .writer import RunWriter
 
 __all__ = ["init"]
@@ -28,9 +29,9 @@ RUN_EXISTS = (
     "(or set RUNFOLD_RESUME=allow) to append to it, or leave id unset for a new run."
 )
 RUN_MISSING = "resume='must' but run {run_id!r} does not exist in project {project!r}."
-ONLINE_LATER = (
-    "mode='online' (a Runfold server at {url!r}) is not available in this version; "
-    "use mode='local' (the default) or 'offline' and load the runs with runfold sync."
+SERVER_DOWN = (
+    "runfold: the server at {url} is unreachable ({why}); run {project}/{run_id} "
+    "goes on, kept in {path}, and is uploaded when the server is back."
 )
 
 _NETWORK_FS = {
@@ -126,10 +127,8 @@ def init(
         job_type=job_type, tags=tags, notes=notes, dir=dir, mode=mode,
         resume=resume, reinit=reinit,
     )  # fmt: skip
-    if settings.mode == "online":
-        if settings.base_url:
-            raise UsageError(ONLINE_LATER.format(url=settings.base_url))
-        settings.mode = "local"
+    if settings.mode == "online" and not settings.base_url:
+        settings.mode = "local"  # W&B scripts pass mode="online"; no server: local
     run = _start(settings, config)
     context._push(run)
     return run
@@ -165,6 +164,48 @@ def _start(settings: Settings, config: Any) -> Run:
         raise
 
 
+@dataclass
+class _Known:
+    """What the store or the server already has of a run."""
+
+    last_seq: int = 0
+    next_step: int = 0
+    config: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _known_in_store(store: Any, project: str, run_id: str) -> _Known | None:
+    row = store.get_run(project, run_id)
+    if row is None:
+        return None
+    return _Known(row.last_seq, row.next_step, row.config, row.name, row.summary)
+
+
+def _known_on_server(
+    sink: HttpSink, settings: Settings, project: str, run_id: str, log_path: Path
+) -> tuple[_Known | None, bool]:
+    """(what the server has, whether it could be asked). A refusal (the id is
+    taken, resume='must' for a missing run, a bad key) raises UsageError before
+    training starts; an unreachable server does not stop the run."""
+    try:
+        info = sink.register(settings.resume)
+    except ServerRejected as exc:
+        raise UsageError(f"{exc}.") from None
+    except ServerUnavailable as exc:
+        print(
+            SERVER_DOWN.format(url=settings.base_url, why=exc, project=project,
+                               run_id=run_id, path=log_path),
+            file=sys.stderr,
+        )  # fmt: skip
+        return None, False
+    if not info["exists"]:
+        return None, True
+    known = _Known(info["last_seq"], info["next_step"], info["config"] or {})
+    known.name = info["name"]
+    return known, True
+
+
 def _start_writer(
     settings: Settings, identity: dict[str, Any], store: Any, config: Any
 ) -> Run:
@@ -174,11 +215,47 @@ def _start_writer(
         identity["run_dir"],
     )
     log_path = run_dir / RUNLOG_NAME
-    stored = store.get_run(project, run_id) if store is not None else None
+    http: HttpSink | None = None
+    stored: _Known | None = None
+    if store is not None:
+        stored = _known_in_store(store, project, run_id)
+    elif settings.mode == "online":
+        assert settings.base_url is not None
+        http = HttpSink(
+            settings.base_url, project, run_id, log_path,
+            api_key=settings.api_key, resume=settings.resume,
+        )  # fmt: skip
+        try:
+            stored, _ = _known_on_server(http, settings, project, run_id, log_path)
+        except BaseException:
+            http.close()
+            raise
+    try:
+        return _attach_writer(settings, identity, store, http, stored, config)
+    except BaseException:
+        if http is not None:
+            http.close()
+        raise
+
+
+def _attach_writer(
+    settings: Settings,
+    identity: dict[str, Any],
+    store: Any,
+    http: HttpSink | None,
+    stored: _Known | None,
+    config: Any,
+) -> Run:
+    project, run_id, run_dir = (
+        identity["project"],
+        identity["run_id"],
+        identity["run_dir"],
+    )
+    log_path = run_dir / RUNLOG_NAME
     exists = stored is not None or log_path.exists()
     if exists and settings.resume in (None, "never"):
         raise UsageError(RUN_EXISTS.format(run_id=run_id, project=project))
-    if not exists and settings.resume == "must":
+    if not exists and settings.resume == "must" and not _unknown(http):
         raise UsageError(RUN_MISSING.format(run_id=run_id, project=project))
 
     runlog = RunLogWriter(log_path)
@@ -191,30 +268,59 @@ def _start_writer(
     if stored is not None:
         start_step = max(start_step, stored.next_step)
         prior_config = stored.config if stored_seq >= runlog.last_seq else prior_config
+    # Past what the store or server has, so a run resumed on another machine
+    # never reuses a seq (ingest would take it for a replay).
     runlog.last_seq = max(runlog.last_seq, stored_seq)
     if store is None:
-        backlog = []
+        backlog = []  # offline: nothing to ship; online: HttpSink resends gaps
+    if http is not None:
+        http.local_seq_at_start = runlog.last_seq
 
     name = settings.name or (stored.name if stored else None) or generate_name()
     run = Run(name=name, start_step=start_step, **identity)
     run.config._load(prior_config)
     if stored is not None:
         run.summary._last.update(stored.summary)
-    sink = (
-        LocalSink(store, project, run_id) if store is not None else NullSink(log_path)
-    )
+    sink: Any = http
+    if sink is None:
+        sink = (
+            LocalSink(store, project, run_id)
+            if store is not None
+            else NullSink(log_path)
+        )
     writer = RunWriter(
         runlog, sink,
         flush_seconds=settings.flush_seconds,
         heartbeat_seconds=settings.heartbeat_seconds,
         observe_row=run.summary.observe,
         backlog=backlog or None,
+        close_timeout=settings.finish_timeout if http is not None else 120.0,
     )  # fmt: skip
     run._attach(writer)
+    _log_identity(run, settings, exists)
+    if config is not None:
+        run.config.update(config)
+    if not settings.silent:
+        verb = "resumed" if exists else "started"
+        where = settings.base_url if http else settings.dir if store else log_path
+        print(
+            f"runfold: run {project}/{run_id} ({name}) {verb}; writing to {where}",
+            file=sys.stderr,
+        )
+    return run
+
+
+def _unknown(http: HttpSink | None) -> bool:
+    """Online with the server down at init: whether the run exists is not known
+    (the sink checks when the server is back)."""
+    return http is not None and http.server_seq is None
+
+
+def _log_identity(run: Run, settings: Settings, exists: bool) -> None:
     body: dict[str, Any] = {
-        "project": project,
-        "id": run_id,
-        "name": name, "group": settings.group, "job_type": settings.job_type,
+        "project": run.project,
+        "id": run.id,
+        "name": run.name, "group": settings.group, "job_type": settings.job_type,
         "tags": settings.tags, "notes": settings.notes, "host": socket.gethostname(),
         "created_at": time.time(), "heartbeat_seconds": settings.heartbeat_seconds,
         "meta": {**_host_meta(), "entity": settings.entity}, "resumed": exists,
@@ -226,13 +332,3 @@ def _start_writer(
         if not settings.tags:
             del body["tags"]
     run._control("run", body)
-    if config is not None:
-        run.config.update(config)
-    if not settings.silent:
-        verb = "resumed" if exists else "started"
-        where = settings.dir if store is not None else log_path
-        print(
-            f"runfold: run {project}/{run_id} ({name}) {verb}; writing to {where}",
-            file=sys.stderr,
-        )
-    return run

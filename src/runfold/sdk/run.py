@@ -347,8 +347,9 @@ class Run:
         elif not complete:
             print(
                 f"runfold: run {self.id!r} is safe in {self._writer.runlog.path} but not "
-                f"all of it reached the store ({self._writer.last_error}). Load it with:"
-                f" runfold sync {self.dir}",
+                f"all of it reached {'the server' if self.mode == 'online' else 'the store'}"
+                f" ({self._writer.last_error}). Load it with: "
+                f"{self._writer.sink.sync_command(self.dir)}",
                 file=sys.stderr,
             )
         elif not self.silent:

@@ -1,18 +1,30 @@
 """Where the writer ships run-log records after they are on disk.
 
 One seam, several implementations (httpx transports are the model): ``LocalSink``
-ingests into the embedded store; ``NullSink`` keeps only the run log (offline mode
-and shared cluster directories, synced later by ``runfold sync``).
+ingests into the embedded store; ``HttpSink`` posts to a Runfold server (online
+mode); ``NullSink`` keeps only the run log (offline mode and shared cluster
+directories, synced later by ``runfold sync``).
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+import shlex
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
-__all__ = ["Sink", "LocalSink", "NullSink"]
+import msgpack
+
+from ..errors import RunfoldError
+from .runlog import Record, scan
+
+__all__ = [
+    "Sink", "LocalSink", "NullSink", "HttpSink", "ServerRejected", "ServerUnavailable",
+]  # fmt: skip
 
 
 class Sink(Protocol):
@@ -23,6 +35,14 @@ class Sink(Protocol):
     def heartbeat(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def sync_command(self, run_dir: Path) -> str:
+        """The command that delivers what ``send`` could not."""
+        ...
+
+
+def _local_sync_command(run_dir: Path) -> str:
+    return f"runfold sync {shlex.quote(str(run_dir))}"
 
 
 class LocalSink:
@@ -39,6 +59,9 @@ class LocalSink:
 
     def close(self) -> None:
         self.store.close()
+
+    def sync_command(self, run_dir: Path) -> str:
+        return _local_sync_command(run_dir)
 
 
 class NullSink:
@@ -58,3 +81,220 @@ class NullSink:
 
     def close(self) -> None:
         return None
+
+    def sync_command(self, run_dir: Path) -> str:
+        return _local_sync_command(run_dir)
+
+
+# ---- online: a Runfold server ---------------------------------------------------
+
+
+class ServerUnavailable(RunfoldError):
+    """The server could not be reached, timed out or failed (5xx): worth retrying."""
+
+    status = 503
+
+
+class ServerRejected(RunfoldError):
+    """The server refused the request (4xx): retrying the same data cannot help."""
+
+    status = 400
+
+
+_CHUNK_POINTS = 200_000  # points per POST: a few MB of msgpack with usual keys
+_CHUNK_RECORDS = 512
+_GZIP_ABOVE = 1 << 20
+_RETRYABLE = {408, 425, 429}
+
+
+def _points(record: Record) -> int:
+    if record[1] != "history":
+        return 1
+    return sum(len(row[2]) for row in record[2])
+
+
+def _chunks(records: list[Record]) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    points = 0
+    for record in records:
+        chunk.append(record)
+        points += _points(record)
+        if points >= _CHUNK_POINTS or len(chunk) >= _CHUNK_RECORDS:
+            yield chunk
+            chunk, points = [], 0
+    if chunk:
+        yield chunk
+
+
+def _error_text(response: Any) -> str:
+    try:
+        return str(response.json()["error"])
+    except Exception:  # noqa: BLE001 - not our error shape (a proxy's page ...)
+        return response.text[:200] or response.reason_phrase
+
+
+class HttpSink:
+    """Posts run-log records to a Runfold server.
+
+    * Connection errors, timeouts and 5xx raise ``ServerUnavailable``: the writer
+      keeps the records and retries with backoff.
+    * Any other 4xx raises ``ServerRejected`` and the sink stops sending (a bad key,
+      a run id taken by another run, a record the server cannot accept: resending
+      the same bytes cannot fix it). The run log keeps everything, the reason is
+      printed once, and finish() prints the ``runfold sync`` command to run once the
+      cause is fixed.
+    * The server answers the run's ``last_seq``; when it has less than was sent (it
+      lost data, or this process started while it was down) the missing records are
+      read back from the run log and resent. Nothing is sent twice on purpose, and a
+      replay would be ignored anyway: ingest is idempotent by seq.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        project: str,
+        run_id: str,
+        runlog_path: Path,
+        *,
+        api_key: str | None = None,
+        resume: str | None = None,
+        server_seq: int | None = None,
+        timeout: float = 30.0,
+        transport: Any = None,
+    ) -> None:
+        import httpx  # only online runs pay for it
+
+        self.base_url = base_url.rstrip("/")
+        self.project = project
+        self.run_id = run_id
+        self.runlog_path = Path(runlog_path)
+        self.resume = resume
+        # What the server has; None until it has been asked (down at init).
+        self.server_seq = server_seq
+        self.local_seq_at_start = 0
+        self.rejected: str | None = None
+        # `runfold sync` sets the log's mtime, the run's last sign of life.
+        self.heartbeat_at: float | None = None
+        headers = {"user-agent": "runfold"}
+        if api_key:
+            headers["authorization"] = f"Bearer {api_key}"
+        self._client = httpx.Client(
+            base_url=f"{self.base_url}/api/v1/projects/{quote(project, safe='')}",
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+        )
+        self._transport_error = httpx.TransportError
+        self._run_path = f"/runs/{quote(run_id, safe='')}"
+
+    # ---- requests -----------------------------------------------------------
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        if self.rejected is not None:
+            raise ServerRejected(self.rejected)
+        try:
+            response = self._client.request(method, url, **kwargs)
+        except self._transport_error as exc:
+            raise ServerUnavailable(
+                f"cannot reach the Runfold server at {self.base_url} "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        status = response.status_code
+        if status >= 500 or status in _RETRYABLE:
+            raise ServerUnavailable(
+                f"the server at {self.base_url} answered {status}: {_error_text(response)}"
+            )
+        return response
+
+    def _reject(self, response: Any, what: str) -> ServerRejected:
+        self.rejected = (
+            f"the server at {self.base_url} refused {what} "
+            f"({response.status_code}: {_error_text(response)})"
+        )
+        return ServerRejected(self.rejected)
+
+    def register(self, resume: str | None) -> dict[str, Any]:
+        """Ask the server about this run with ``resume`` rules; its answer (exists,
+        last_seq, next_step, config, name). 409 and 404 raise ServerRejected."""
+        body = {"id": self.run_id, "resume": resume}
+        response = self._request("POST", "/runs", json=body)
+        if response.status_code != 200:
+            raise self._reject(response, f"run {self.project}/{self.run_id}")
+        info: dict[str, Any] = response.json()
+        self.server_seq = int(info["last_seq"])
+        return info
+
+    def _register_late(self) -> None:
+        """The server was down at init(): check now, before sending anything, that
+        this run log may go into the server's run of the same id."""
+        resume = "allow" if self.resume in ("allow", "must") else "never"
+        info = self.register(resume)
+        if info["last_seq"] > self.local_seq_at_start:
+            self.server_seq = None
+            self.rejected = (
+                f"run {self.project}/{self.run_id} on {self.base_url} has "
+                f"{info['last_seq']} records, more than this machine's run log had "
+                "when the run started, so they cannot be merged"
+            )
+            raise ServerRejected(self.rejected)
+
+    def _post(self, chunk: list[Record]) -> int:
+        payload = msgpack.packb([list(r) for r in chunk], use_bin_type=True)
+        headers = {"content-type": "application/msgpack"}
+        if len(payload) > _GZIP_ABOVE:
+            payload = gzip.compress(payload, compresslevel=1)
+            headers["content-encoding"] = "gzip"
+        response = self._request(
+            "POST", f"{self._run_path}/records",
+            content=payload, headers=headers,
+            params={"heartbeat_at": self.heartbeat_at} if self.heartbeat_at else None,
+        )  # fmt: skip
+        if response.status_code != 200:
+            raise self._reject(response, f"records {chunk[0][0]}–{chunk[-1][0]}")
+        last = int(response.json()["last_seq"])
+        self.server_seq = last
+        return last
+
+    # ---- the Sink seam ------------------------------------------------------
+
+    def send(self, records: list[Record]) -> None:
+        if self.server_seq is None:
+            self._register_late()
+        assert self.server_seq is not None
+        todo = [r for r in records if r[0] > self.server_seq]
+        if not todo:
+            return
+        upto = todo[-1][0]
+        if todo[0][0] > self.server_seq + 1:
+            todo = self._from_log(self.server_seq, upto)
+        for _ in range(3):
+            last = 0
+            for chunk in _chunks(todo):
+                last = self._post(chunk)
+                if last < chunk[-1][0]:
+                    break
+            if last >= upto:
+                return
+            todo = self._from_log(last, upto)  # a gap: the server lacks earlier ones
+        raise ServerUnavailable(
+            f"the server at {self.base_url} keeps answering last_seq {last} for run "
+            f"{self.project}/{self.run_id}; records after it are in {self.runlog_path}"
+        )
+
+    def _from_log(self, after: int, upto: int) -> list[Record]:
+        records = []
+        for record in scan(self.runlog_path, after_seq=after):
+            if record[0] > upto:
+                break
+            records.append(record)
+        return records
+
+    def heartbeat(self) -> None:
+        if self.server_seq is not None:
+            self._request("POST", f"{self._run_path}/heartbeat", timeout=5.0)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def sync_command(self, run_dir: Path) -> str:
+        return f"{_local_sync_command(run_dir)} --base-url {shlex.quote(self.base_url)}"

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .runlog import Record, RunLogWriter
-from .sinks import Sink
+from .sinks import ServerRejected, Sink
 
 __all__ = ["RunWriter", "Control"]
 
@@ -57,12 +57,14 @@ class RunWriter:
         heartbeat_seconds: float,
         observe_row: Callable[[dict[str, Any]], None],
         backlog: list[Record] | None = None,
+        close_timeout: float = 120.0,
     ) -> None:
         self.items: deque[Any] = deque()
         self.runlog = runlog
         self.sink = sink
         self.flush_seconds = flush_seconds
         self.heartbeat_seconds = heartbeat_seconds
+        self.close_timeout = close_timeout
         self._observe = observe_row
         self._seq = runlog.last_seq
         self._log_lock = threading.Lock()
@@ -182,25 +184,36 @@ class RunWriter:
     # ---- ship thread --------------------------------------------------------
 
     def _ship_loop(self) -> None:
+        # New records wake this thread at once, but after a failure it waits out
+        # its backoff (0.1 s doubling to 30 s; 1 s while finishing) before trying
+        # the sink again, so a down server is not hammered every flush.
         backoff = 0.0
+        retry_at = 0.0
         last_beat = 0.0
         while True:
-            self._ship_wake.wait(backoff or min(self.heartbeat_seconds, 0.5))
+            idle = min(self.heartbeat_seconds, 0.5)
+            wait = max(0.0, retry_at - time.monotonic()) if backoff else idle
+            self._ship_wake.wait(wait)
             self._ship_wake.clear()
-            backoff = (
-                0.0
-                if self._ship_batch()
-                else min(max(0.1, backoff * 2), _BACKOFF_MAX_S)
-            )
             now = time.monotonic()
+            if now >= retry_at:
+                if self._ship_batch():
+                    backoff = 0.0
+                else:
+                    cap = 1.0 if self._ship_stopping.is_set() else _BACKOFF_MAX_S
+                    backoff = min(max(0.1, backoff * 2), cap)
+                    retry_at = time.monotonic() + backoff
             if now - last_beat >= self.heartbeat_seconds:
                 last_beat = now
                 self._try(self.sink.heartbeat)
             if self._ship_stopping.is_set():
-                if not self._unshipped or time.monotonic() > self._give_up_at:
+                late = time.monotonic() > self._give_up_at
+                if not self._unshipped or late or self.is_rejected:
                     return
+                retry_at = min(retry_at, time.monotonic() + 1.0)
 
     _give_up_at: float = float("inf")
+    is_rejected = False  # the sink refused for good: retrying cannot help
 
     def _ship_batch(self) -> bool:
         if not self._unshipped:
@@ -212,9 +225,14 @@ class RunWriter:
         except Exception as exc:  # noqa: BLE001 - any sink failure is retried
             self._unshipped.extendleft(reversed(batches))
             self.last_error = f"{type(exc).__name__}: {exc}"
+            self.is_rejected = isinstance(exc, ServerRejected)
+            then = (
+                "finish() says how to upload them" if self.is_rejected else "retrying"
+            )
             self._warn_once(
                 "ship",
-                f"runfold: could not save records ({self.last_error}); retrying.",
+                f"runfold: could not save records ({self.last_error}); they are safe "
+                f"in {self.runlog.path}; {then}.",
             )
             return False
         with self._shipped:
@@ -244,8 +262,11 @@ class RunWriter:
         with self._shipped:
             return self._shipped.wait_for(lambda: self.shipped_seq >= target, timeout)
 
-    def close(self, timeout: float = 120.0) -> bool:
-        """Flush, stop both threads; True when every record reached the sink."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Flush, stop both threads; True when every record reached the sink within
+        ``timeout`` (default: the writer's ``close_timeout``)."""
+        if timeout is None:
+            timeout = self.close_timeout
         self._stopping.set()
         self._wake.set()
         self._log_thread.join()

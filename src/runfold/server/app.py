@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..api import Api
 from .errors import error_body, install_error_handlers
 from .routes import groups, ingest, projects, runs, series
+from .routes.ingest import MAX_FILE_BYTES
 
 __all__ = ["create_app", "MAX_BODY_BYTES"]
 
@@ -20,14 +21,17 @@ API_PREFIX = "/api/v1"
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, before reading them all."""
+    """Refuse request bodies over ``limit`` bytes with 413, before reading them all.
+
+    File uploads (``PUT .../files/...``) are streamed to disk and enforce their own,
+    larger limit, so they pass through."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _is_file_upload(scope):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
@@ -64,6 +68,10 @@ class _TooLarge(Exception):
     pass
 
 
+def _is_file_upload(scope: Scope) -> bool:
+    return scope.get("method") == "PUT" and "/files/" in scope.get("path", "")
+
+
 def _home(api: Api) -> str:
     items = "".join(
         f"<li>{html.escape(p.name)}: {p.run_count} runs, {p.group_count} groups</li>"
@@ -77,7 +85,12 @@ def _home(api: Api) -> str:
     )
 
 
-def create_app(store: Any, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+def create_app(
+    store: Any,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    max_file_bytes: int = MAX_FILE_BYTES,
+) -> FastAPI:
     """The Runfold app over ``store``: JSON API under /api/v1, schema at
     /api/openapi.json, a plain page at /."""
     app = FastAPI(
@@ -89,6 +102,7 @@ def create_app(store: Any, *, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     )
     app.state.store = store
     app.state.api = Api(store=store)
+    app.state.max_file_bytes = max_file_bytes
     install_error_handlers(app)
     for module in (projects, runs, groups, series, ingest):
         app.include_router(module.router, prefix=API_PREFIX)
