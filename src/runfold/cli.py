@@ -345,5 +345,50 @@ def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
     store.close()
 
 
+@cli.command()
+@click.option("--database", help="postgresql://user@host/db, or a SQLite file "
+              "(default: the local store).")  # fmt: skip
+@click.option("--files", "files_dir", help="Directory for run files (needed with "
+              "PostgreSQL; default: beside the SQLite file).")  # fmt: skip
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8765, show_default=True, help="Port.")
+@click.option("--workers", default=1, show_default=True, help="Server processes.")
+@click.option("--dir", "directory", help=DIR_HELP)
+def server(
+    database: str | None, files_dir: str | None, host: str, port: int, workers: int,
+    directory: str | None,
+) -> None:  # fmt: skip
+    """Run the server: the JSON API over SQLite or PostgreSQL, in one or more
+    processes that share the database."""
+    import uvicorn
+
+    from .store import open_store
+
+    database = database or str(_store_dir(directory) / "runfold.db")
+    os.environ["RUNFOLD_DATABASE"] = database
+    if files_dir:
+        os.environ["RUNFOLD_FILES"] = str(Path(files_dir).resolve())
+    with _user_errors():
+        open_store(database).close()  # fail here, with the message, not in a worker
+        from .server.app import app_from_env
+
+        app_from_env().state.store.close()
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"Warning: serving on {host} with no API keys; anyone who can reach this "
+            "port can read and write runs.",
+            err=True,
+        )
+    click.echo(f"Runfold server on http://{host}:{port}/ ({workers} process(es)).")
+    uvicorn.run(
+        "runfold.server.app:app_from_env", factory=True, host=host, port=port,
+        workers=workers, log_level="warning",
+    )  # fmt: skip
+
+
 def main() -> None:  # pragma: no cover - console entry point
+    cli()
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m runfold.cli
     cli()

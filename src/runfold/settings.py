@@ -221,3 +221,16 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
     if directory is not None:
         settings.dir = Path(directory).expanduser().resolve()
     return settings
+
+
+def server_store(environ: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """What ``runfold server`` hands its worker processes: the database URL (or
+    SQLite path) in RUNFOLD_DATABASE and the run-files directory in RUNFOLD_FILES."""
+    env = os.environ if environ is None else environ
+    database = env.get("RUNFOLD_DATABASE")
+    if not database:
+        raise UsageError(
+            "RUNFOLD_DATABASE is not set: pass --database postgresql://user@host/db "
+            "(or a SQLite file) to runfold server."
+        )
+    return database, env.get("RUNFOLD_FILES") or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,11 +11,12 @@ from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
+from ..errors import UsageError
 from .errors import error_body, install_error_handlers
 from .routes import groups, ingest, projects, runs, series
 from .routes.ingest import MAX_FILE_BYTES
 
-__all__ = ["create_app", "MAX_BODY_BYTES"]
+__all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 API_PREFIX = "/api/v1"
@@ -90,9 +92,18 @@ def create_app(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
+    files_dir: Path | None = None,
 ) -> FastAPI:
     """The Runfold app over ``store``: JSON API under /api/v1, schema at
-    /api/openapi.json, a plain page at /."""
+    /api/openapi.json, a plain page at /. Run files live under ``files_dir``
+    (default: beside an SQLite store's file; a PostgreSQL store needs one)."""
+    if files_dir is None:
+        if getattr(store, "path", None) is None:
+            raise UsageError(
+                "A server over PostgreSQL needs a directory for run files: "
+                "runfold server --files DIR."
+            )
+        files_dir = Path(store.path).parent
     app = FastAPI(
         title="Runfold",
         version="1",
@@ -103,6 +114,7 @@ def create_app(
     app.state.store = store
     app.state.api = Api(store=store)
     app.state.max_file_bytes = max_file_bytes
+    app.state.files_dir = Path(files_dir)
     install_error_handlers(app)
     for module in (projects, runs, groups, series, ingest):
         app.include_router(module.router, prefix=API_PREFIX)
@@ -113,3 +125,12 @@ def create_app(
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app factory ``runfold server`` gives each uvicorn worker process."""
+    from ..settings import server_store
+    from ..store import open_store
+
+    database, files = server_store()
+    return create_app(open_store(database), files_dir=Path(files) if files else None)

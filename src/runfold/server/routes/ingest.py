@@ -275,9 +275,9 @@ def patch_run(
 # ---- files ----------------------------------------------------------------------
 
 
-def _file_target(store: Any, project: str, run_id: str, path: str) -> Path:
+def _file_target(files_dir: Path, project: str, run_id: str, path: str) -> Path:
     _names(project, run_id)
-    root = (Path(store.path).parent / "runs" / project / run_id / "files").resolve()
+    root = (files_dir / "runs" / project / run_id / "files").resolve()
     bad = (
         not path
         or path.startswith(("/", "\\"))
@@ -301,7 +301,7 @@ async def put_file(
     """Stream the body into the run's ``files/<path>`` (async: the body is read as
     it arrives, never held whole; writes go to a worker thread)."""
     limit: int = request.app.state.max_file_bytes
-    target = _file_target(store, project, run_id, path)
+    target = _file_target(request.app.state.files_dir, project, run_id, path)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(_too_large(limit))
