@@ -114,10 +114,22 @@ def store_figures(results: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def server_figures(results: dict[str, Any]) -> list[Figure]:
+    server = results.get("server")
+    series, runs = _get(server, "series"), _get(server, "runs_grouped")
+    c_runs, t_runs = _get(series, "data", "runs") or 0, _get(runs, "data", "runs") or 0
+    return [
+        Figure(f"server: series of 4 metrics, {c_runs:,} runs × 10,000 steps, "
+               "10 groups", _get(series, "ms"), "ms", ("<=", 250.0)),
+        Figure(f"server: runs table grouped, {t_runs:,} runs",
+               _get(runs, "ms"), "ms", ("<=", 200.0)),
+    ]  # fmt: skip
+
+
 def table(results: dict[str, Any]) -> str:
     head = "| figure | Runfold | target | result | W&B offline | Runfold vs W&B |"
     lines = [head, "| --- | ---: | --- | --- | ---: | --- |"]
-    for f in log_figures(results) + store_figures(results):
+    for f in log_figures(results) + store_figures(results) + server_figures(results):
         target = f"{f.target[0].replace('<=', '≤').replace('>=', '≥')} " + fmt(
             f.target[1], f.unit
         ) if f.target else "—"  # fmt: skip
@@ -198,4 +210,11 @@ def details(results: dict[str, Any]) -> list[str]:
             built = f"built in {res['build_s']:.0f} s" if res["build_s"] else "cached"
             shape = res["calls"]["group_series"]["shape"]
             out.append(f"- {name} ({built}; group_series shape {shape}): {calls}")
+    for call, res in (results.get("server") or {}).items():
+        built = f"built in {res['build_s']:.0f} s" if res["build_s"] else "cached"
+        out.append(
+            f"- server {call} ({built}): GET {res['url']}: cold {res['cold_ms']:.0f} "
+            f"ms, warm {res['min_ms']:.0f}–{res['max_ms']:.0f} ms, "
+            f"{res['bytes'] / 1e6:.2f} MB"
+        )
     return out

@@ -50,6 +50,8 @@ def plan(quick: bool) -> list[Job]:
             + (["--runs", "200"] if quick else [])),
         Job("query_table", "bench_query.py", ["--dataset", "table"]
             + (["--runs", "2000"] if quick else [])),
+        Job("server", "bench_server.py",
+            ["--chart-runs", "200", "--table-runs", "2000"] if quick else []),
         Job("online", "bench_online.py", ["--clients", "8", "--steps", steps]),
     ]  # fmt: skip
 

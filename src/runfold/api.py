@@ -31,7 +31,7 @@ from .store import open_store
 from .store.base import RunRow
 from .store.filters import compile_filters
 
-__all__ = ["Api", "Run", "Group", "STATE_ORDER"]
+__all__ = ["Api", "Run", "Group", "STATE_ORDER", "groups_of"]
 
 # Roll-up order for a group's state: the first present wins.
 STATE_ORDER = ("running", "crashed", "failed", "finished")
@@ -164,7 +164,7 @@ class Group:
     summary: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
-def _ordered(runs: list[Run], order: str) -> list[Run]:
+def _ordered(runs: list[Any], order: str) -> list[Any]:
     """Runs sorted by a field (``-`` for descending); numbers before text, and runs
     without a value (missing, null, NaN) last either way."""
     desc = order.startswith("-")
@@ -182,12 +182,28 @@ def _shared_config(runs: list[Run]) -> dict[str, Any]:
     if not runs:
         return {}
     keys = set().union(*(r.config for r in runs))
-    out = {}
-    for key in sorted(keys):
-        values = [r.config.get(key, MISSING) for r in runs]
-        tokens = {("missing",) if v is MISSING else value_token(v) for v in values}
-        out[key] = values[0] if len(tokens) == 1 else "mixed"
-    return out
+    return {key: _shared_value([r.config.get(key, MISSING) for r in runs])
+            for key in sorted(keys)}  # fmt: skip
+
+
+def _shared_value(values: list[Any]) -> Any:
+    """The first value if all are equal as grouping sees it, else "mixed". Stops at
+    the second distinct value; equal scalars of one type skip the token (for
+    10,000 runs, tokens of every config value were most of a group row's time)."""
+
+    def token(v: Any) -> Any:
+        return ("missing",) if v is MISSING else value_token(v)
+
+    first = values[0]
+    plain = type(first) in (str, int, float)
+    seen = {token(first)}
+    for v in values:
+        if plain and type(v) is type(first) and v == first:
+            continue
+        seen.add(token(v))
+        if len(seen) > 1:
+            return "mixed"
+    return first
 
 
 def _summary_stats(runs: list[Run]) -> dict[str, dict[str, float | None]]:
@@ -209,6 +225,21 @@ def _summary_stats(runs: list[Run]) -> dict[str, dict[str, float | None]]:
             name: (None if v[0] != v[0] else v[0].item()) if len(v) else None
             for name, v in stats.items()
         }
+    return out
+
+
+def groups_of(runs: Sequence[Any], by: Sequence[str]) -> list[Group]:
+    """Group rows of already-read runs (``Run`` objects or the rows of
+    ``Api.run_rows``): what ``Api.groups`` returns for them."""
+    out = []
+    for key, members in group_runs(runs, list(by)):
+        states = Counter(r.state for r in members)
+        out.append(Group(
+            key=key, name=key_label(key), runs=members, count=len(members),
+            states=dict(states),
+            state=next((s for s in STATE_ORDER if s in states), members[0].state),
+            config=_shared_config(members), summary=_summary_stats(members),
+        ))  # fmt: skip
     return out
 
 
@@ -256,10 +287,17 @@ class Api:
     ) -> list[Run]:  # fmt: skip
         """Runs of a project matching ``filters`` (see ``store.filters``); raises
         ProjectNotFound. ``order`` is a field like ``"-created_at"`` or ``"summary.loss"``."""
-        runs = [Run(self, row) for row in self._rows(path, filters)]
-        if order:
-            runs = _ordered(runs, order)
-        return runs
+        return [Run(self, row) for row in self.run_rows(path, filters, order)]
+
+    def run_rows(
+        self, path: str, filters: Mapping[str, Any] | None = None,
+        order: str | None = None,
+    ) -> list[RunRow]:  # fmt: skip
+        """What ``runs()`` returns, as the store's rows: read-only (shared with the
+        store's cache), without the per-run copies an editable ``Run`` makes. For
+        readers of many runs (the server's runs table); ``groups_of`` takes them."""
+        rows = self._rows(path, filters)
+        return _ordered(rows, order) if order else rows
 
     def run(self, path: str) -> Run:
         """``api.run("project/run_id")`` (or "entity/project/run_id")."""
@@ -275,17 +313,7 @@ class Api:
         """Group rows for ``by`` (run fields or config paths, in order): runs, count,
         state counts and roll-up, shared config, and per summary key mean, median,
         min, max, std, stderr, count."""
-        runs = self.runs(project, filters)
-        out = []
-        for key, members in group_runs(runs, list(by)):
-            states = Counter(r.state for r in members)
-            out.append(Group(
-                key=key, name=key_label(key), runs=members, count=len(members),
-                states=dict(states),
-                state=next((s for s in STATE_ORDER if s in states), members[0].state),
-                config=_shared_config(members), summary=_summary_stats(members),
-            ))  # fmt: skip
-        return out
+        return groups_of(self.runs(project, filters), by)
 
     def group_series(
         self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",
@@ -295,13 +323,28 @@ class Api:
         """Per group: key, name, x, x_lo, x_hi, mean, median, min, max, std (ddof=1),
         stderr, count (lists of equal length), runs and mode. ``by=[]`` gives one
         entry per run."""
+        return self.group_series_of(
+            project, [metric], by, x=x, buckets=buckets, smoothing=smoothing,
+            filters=filters,
+        )[metric]  # fmt: skip
+
+    def group_series_of(
+        self, project: str, metrics: Sequence[str], by: Sequence[str] = ("group",),
+        x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
+        filters: Mapping[str, Any] | None = None,
+    ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
+        """``group_series`` for several metrics at once (one chart page): the runs
+        are listed, filtered and grouped once. Returns ``{metric: entries}``."""
         from .series import group_series
 
         rows = self._rows(project, filters)
         groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
-        return group_series(
-            self._store, groups, metric, x=x, buckets=buckets, smoothing=smoothing
-        )
+        return {
+            metric: group_series(
+                self._store, groups, metric, x=x, buckets=buckets, smoothing=smoothing
+            )
+            for metric in dict.fromkeys(metrics)
+        }
 
     def close(self) -> None:
         self._store.close()

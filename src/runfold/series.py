@@ -67,7 +67,7 @@ def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tup
                 continue
             _, i, j = np.intersect1d(cols.steps, other.steps, return_indices=True)
             xv, yv = other.values[j], cols.values[i]
-            keep = ~np.isnan(xv)
+            keep = np.isfinite(xv)  # NaN or ±inf x: no place on the axis
             xv, yv = xv[keep], yv[keep]
         order = np.argsort(xv, kind="stable")
         out[pk] = (xv[order], yv[order])

@@ -181,12 +181,16 @@ class Lod:
         return self.width, self.sums.tobytes(), self.counts.tobytes()
 
     @classmethod
-    def from_blobs(cls, width: int, sums: bytes, counts: bytes) -> Lod:
-        return cls(
-            width,
-            np.frombuffer(sums, dtype=np.float64).copy(),
-            np.frombuffer(counts, dtype=np.float64).copy(),
-        )
+    def from_blobs(
+        cls, width: int, sums: bytes, counts: bytes, *, copy: bool = True
+    ) -> Lod:
+        """``copy=False`` gives read-only views of the bytes: for reads, where the
+        copies were 40 ms of a 4-chart page over 1,000 runs."""
+        sums_a = np.frombuffer(sums, dtype=np.float64)
+        counts_a = np.frombuffer(counts, dtype=np.float64)
+        if copy:
+            sums_a, counts_a = sums_a.copy(), counts_a.copy()
+        return cls(width, sums_a, counts_a)
 
     def add(self, cols: Columns) -> Lod:
         if not len(cols.steps):

@@ -493,7 +493,7 @@ class SQLStore:
 
         rows = self._per_run("history_lod", "t.width, t.sums, t.counts", key, run_pks)
         return {
-            pk: Lod.from_blobs(width, self._blob(sums), self._blob(counts))
+            pk: Lod.from_blobs(width, self._blob(sums), self._blob(counts), copy=False)
             for pk, width, sums, counts in rows
         }
 

@@ -1,7 +1,201 @@
-"""Routes for runs (filled in by the server issue)."""
+"""GET a project's runs (a table page, optionally with its groups), one run, and
+one run's history.
+
+    GET /api/v1/projects/{project}/runs?filters=...&order=-summary.loss&limit=100&by=group
+    GET /api/v1/projects/{project}/runs/{run_id}
+    GET /api/v1/projects/{project}/runs/{run_id}/history?keys=loss&min_step=0&samples=500
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Annotated, Any
 
-router = APIRouter(tags=["runs"])
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from ...api import Run, groups_of
+from ..deps import ApiDep
+from ..schemas import (
+    ByQuery,
+    FiltersQuery,
+    HistoryOut,
+    RunDetail,
+    RunsPage,
+    group_fields,
+    json_response,
+    parse_filters,
+    reject_unknown_params,
+    run_fields,
+)
+
+router = APIRouter(tags=["runs"], dependencies=[Depends(reject_unknown_params)])
+
+MAX_LIMIT = 10_000
+_INDEX_FILE = ".saved.json"  # run.save()'s own bookkeeping, not a user file
+
+OrderQuery = Annotated[
+    str | None,
+    Query(
+        description="Sort by a run field, config.<path> or summary.<path>; a leading "
+        "'-' sorts descending. Runs without the value come last.",
+        examples=["-summary.loss", "config.lr", "created_at"],
+    ),
+]
+
+
+@router.get("/projects/{project}/runs", response_model=RunsPage)
+def list_runs(
+    project: str,
+    api: ApiDep,
+    filters: FiltersQuery = None,
+    order: OrderQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    by: ByQuery = None,
+) -> JSONResponse:
+    """A page of the project's runs (``limit`` from ``offset``) and ``total``, the
+    number of runs matching ``filters``. With ``by``, also ``groups``: the group
+    rows of every matching run (not only this page), as GET .../groups returns
+    them, so a grouped runs table is one request."""
+    runs = api.run_rows(project, parse_filters(filters), order)
+    body: dict[str, Any] = {
+        "runs": [run_fields(r) for r in runs[offset : offset + limit]],
+        "total": len(runs),
+        "limit": limit,
+        "offset": offset,
+    }
+    if by:
+        body["groups"] = [group_fields(g) for g in groups_of(runs, by)]
+    return json_response(body)
+
+
+@router.get("/projects/{project}/runs/{run_id}", response_model=RunDetail)
+def get_run(project: str, run_id: str, api: ApiDep, request: Request) -> JSONResponse:
+    """One run: its table fields, ``metadata`` (host and process details), per
+    metric reductions (count, first, last, min, max, mean, min_step, max_step,
+    last_step) and ``files`` saved with ``run.save()`` (path and size in bytes).
+    404 when the project or run does not exist."""
+    run = api.run(f"{project}/{run_id}")
+    body = run_fields(run)
+    body.update(
+        project=run.project,
+        metadata=run.metadata,
+        metrics={key: _reductions(s) for key, s in sorted(run.metrics.items())},
+        files=_files(_files_root(request, api.store), run),
+    )
+    return json_response(body)
+
+
+def _reductions(stats: Any) -> dict[str, Any]:
+    names = ("count", "first", "last", "min", "max", "mean", "min_step", "max_step")
+    return {**{n: getattr(stats, n) for n in names}, "last_step": stats.last_step}
+
+
+def _files_root(request: Request, store: Any) -> Path | None:
+    """Where run files live: the app's ``files_dir``, else beside an SQLite
+    store's file; None for a store with no directory and no ``files_dir``."""
+    root = getattr(request.app.state, "files_dir", None)
+    if root is None and getattr(store, "path", None) is not None:
+        root = Path(store.path).parent
+    return Path(root) if root is not None else None
+
+
+def _files(root: Path | None, run: Run) -> list[dict[str, Any]]:
+    """Files under ``<root>/runs/<project>/<run_id>/files``, sorted by path, less
+    run.save()'s index."""
+    if root is None:
+        return []
+    runs_dir = (root / "runs").resolve()
+    files_dir = (runs_dir / run.project / run.id / "files").resolve()
+    if not files_dir.is_relative_to(runs_dir) or not files_dir.is_dir():
+        return []
+    out = []
+    for item in sorted(files_dir.rglob("*")):
+        if item.name == _INDEX_FILE or item.is_symlink() or not item.is_file():
+            continue
+        rel = item.relative_to(files_dir).as_posix()
+        out.append({"path": rel, "size": item.stat().st_size})
+    return out
+
+
+@router.get("/projects/{project}/runs/{run_id}/history", response_model=HistoryOut)
+def get_history(
+    project: str,
+    run_id: str,
+    api: ApiDep,
+    keys: Annotated[
+        list[str] | None, Query(description="Metric keys (repeat); default all.")
+    ] = None,
+    min_step: Annotated[int | None, Query(description="First step, inclusive.")] = None,
+    max_step: Annotated[int | None, Query(description="Last step, inclusive.")] = None,
+    samples: Annotated[
+        int | None,
+        Query(
+            ge=2,
+            le=1_000_000,
+            description="At most this many points per key: the first and last, and "
+            "per equal slice of the rest its lowest and highest value.",
+        ),
+    ] = None,
+) -> JSONResponse:
+    """One run's history, columnar per key: ``steps``, ``timestamps``, ``values``
+    in step order, within ``min_step``..``max_step``. ``total`` (per key and over
+    all) counts the points in the range before downsampling.
+
+    Downsampling keeps extremes: the points in range, less the first and last, are
+    cut into ``(samples - 2) // 2`` equal slices by index, and each slice keeps its
+    minimum and its maximum (in step order). A loss spike or a divergence survives
+    any zoom level, which evenly spaced picks would step over."""
+    run = api.run(f"{project}/{run_id}")
+    columns = api.store.history(run.pk, list(keys) if keys else None)
+    out: dict[str, Any] = {}
+    total = 0
+    for key in keys or sorted(columns):
+        cols = columns.get(key)
+        steps = cols.steps if cols is not None else np.zeros(0, dtype=np.int64)
+        keep = np.ones(len(steps), dtype=bool)
+        if min_step is not None:
+            keep &= steps >= min_step
+        if max_step is not None:
+            keep &= steps <= max_step
+        picked = np.flatnonzero(keep)
+        total += len(picked)
+        if cols is not None and samples is not None and len(picked) > samples:
+            picked = picked[extreme_samples(cols.values[picked], samples)]
+        out[key] = _key_history(cols, picked, int(keep.sum()))
+    return json_response({"keys": out, "total": total, "samples": samples})
+
+
+def _key_history(cols: Any, picked: np.ndarray, total: int) -> dict[str, Any]:
+    if cols is None:
+        return {"steps": [], "timestamps": [], "values": [], "total": 0}
+    return {
+        "steps": cols.steps[picked].tolist(),
+        "timestamps": cols.timestamps[picked].tolist(),
+        "values": cols.values[picked].tolist(),
+        "total": total,
+    }
+
+
+def extreme_samples(values: np.ndarray, samples: int) -> np.ndarray:
+    """Indices (sorted) of at most ``samples`` points: the first, the last, and the
+    min and max of each of ``(samples - 2) // 2`` equal index slices between. NaN
+    is picked only from a slice holding nothing else."""
+    n = len(values)
+    if n <= samples:
+        return np.arange(n)
+    slices = (samples - 2) // 2
+    if slices == 0:
+        return np.array([0, n - 1])
+    inner = np.arange(1, n - 1)
+    slice_of = (inner - 1) * slices // (n - 2)
+    lows = np.where(np.isnan(values[inner]), np.inf, values[inner])
+    highs = np.where(np.isnan(values[inner]), -np.inf, values[inner])
+    picks = [np.array([0, n - 1])]
+    for ranked in (lows, -highs):
+        order = np.lexsort((ranked, slice_of))
+        _, first = np.unique(slice_of[order], return_index=True)
+        picks.append(inner[order[first]])
+    return np.unique(np.concatenate(picks))

@@ -1,7 +1,71 @@
-"""Routes for series (filled in by the server issue)."""
+"""GET grouped series: the lines (and bands) of a page of charts in one request.
+
+GET /api/v1/projects/{project}/series?metric=loss&metric=acc&by=group&buckets=1000
+GET /api/v1/projects/{project}/series?metric=loss&ungrouped=true   # one line per run
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter(tags=["series"])
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+
+from ...errors import UsageError
+from ..deps import ApiDep
+from ..schemas import (
+    ByQuery,
+    FiltersQuery,
+    SeriesOut,
+    json_response,
+    parse_filters,
+    reject_unknown_params,
+)
+
+router = APIRouter(tags=["series"], dependencies=[Depends(reject_unknown_params)])
+
+MAX_BUCKETS = 10_000
+BY_AND_UNGROUPED = (
+    "Give either by=... (lines per group) or ungrouped=true (one line per run), "
+    "not both."
+)
+
+
+@router.get("/projects/{project}/series", response_model=SeriesOut)
+def get_series(
+    project: str,
+    api: ApiDep,
+    metric: Annotated[
+        list[str],
+        Query(min_length=1, description="Metric keys (repeat): one chart each."),
+    ],
+    by: ByQuery = None,
+    ungrouped: Annotated[
+        bool, Query(description="One line per run (key = [run id]) instead of groups.")
+    ] = False,
+    x: Annotated[
+        str, Query(description="_step, _timestamp, _runtime or any logged metric.")
+    ] = "_step",
+    buckets: Annotated[int, Query(ge=1, le=MAX_BUCKETS)] = 1000,
+    smoothing: Annotated[
+        float | None,
+        Query(ge=0, lt=1, description="EMA weight per run, before aggregation."),
+    ] = None,
+    filters: FiltersQuery = None,
+) -> JSONResponse:
+    """``{"series": {metric: entries}, "by": [...], "x": ...}``: per metric, the
+    entries ``runfold.Api.group_series`` returns, one per group: key (a list), name,
+    runs, mode ('exact' or 'buckets'), and lists of equal length x, x_lo, x_hi,
+    mean, median, min, max, std (ddof=1), stderr and count (runs behind each
+    point).
+
+    Grouping: ``by`` absent groups by ``group``; ``ungrouped=true`` draws one line
+    per run. The runs are listed, filtered and grouped once for all metrics."""
+    if by and ungrouped:
+        raise UsageError(BY_AND_UNGROUPED)
+    keys = [] if ungrouped else (by or ["group"])
+    series = api.group_series_of(
+        project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
+        filters=parse_filters(filters),
+    )  # fmt: skip
+    return json_response({"series": series, "by": keys, "x": x})

@@ -1,0 +1,234 @@
+"""The HTTP edge of the read API: query parameter types, response models, and
+how runs and groups become JSON.
+
+Routes return ``json_response(...)`` rather than model instances: the models
+document the responses in the OpenAPI schema, while the bodies (hundreds of
+thousands of floats for a page of charts) skip pydantic's per-value encoding and
+go through ``json_safe`` once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from ..errors import UsageError
+from .jsonsafe import json_safe
+
+__all__ = [
+    "FILTERS_EXAMPLE", "FiltersQuery", "ByQuery", "parse_filters", "json_response",
+    "reject_unknown_params", "run_fields", "group_fields",
+    "RunOut", "GroupOut", "RunsPage", "RunDetail", "HistoryOut", "SeriesOut",
+]  # fmt: skip
+
+FILTERS_EXAMPLE = '{"group": "exp-1", "config.lr": {"$gt": 0.01}}'
+BAD_FILTERS = (
+    "filters must be a JSON object, e.g. filters={example}; got {text!r} ({why})."
+)
+UNKNOWN_PARAM = (
+    "Unknown query parameter {name!r} for {path}; this endpoint takes {known}. "
+    "See /api/docs."
+)
+MAX_FILTER_DEPTH = 32
+
+FiltersQuery = Annotated[
+    str | None,
+    Query(
+        description="Runs to keep, as JSON in runfold.Api's filter language: run "
+        "fields, config.<path> and summary.<path> with $eq $ne $gt $gte $lt $lte "
+        f"$in $nin $exists, combined with $and / $or. Example: {FILTERS_EXAMPLE}",
+        examples=[FILTERS_EXAMPLE],
+    ),
+]
+ByQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Grouping keys, in order (repeat the parameter): a run field "
+        "(group, job_type, state, host, name, tags), config.<path>, summary.<path>, "
+        "'config.* except seed' or 'name~<regex>'.",
+    ),
+]
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def parse_filters(text: str | None) -> dict[str, Any] | None:
+    """The ``filters`` query parameter as a dict; UsageError (400) with an example."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        why = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        raise UsageError(
+            BAD_FILTERS.format(example=FILTERS_EXAMPLE, text=text, why=why)
+        ) from None
+    if not isinstance(value, dict):
+        why = f"a JSON {type(value).__name__}"
+        raise UsageError(
+            BAD_FILTERS.format(example=FILTERS_EXAMPLE, text=text, why=why)
+        )
+    if _depth(value) > MAX_FILTER_DEPTH:
+        why = f"nested deeper than {MAX_FILTER_DEPTH} levels"
+        raise UsageError(
+            BAD_FILTERS.format(example=FILTERS_EXAMPLE, text=text, why=why)
+        )
+    return value
+
+
+def reject_unknown_params(request: Request) -> None:
+    """A misspelt parameter (``metrics=`` for ``metric=``) is a 400 that names the
+    right ones, not a silently ignored option."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    for name in request.query_params:
+        if name not in known:
+            raise UsageError(UNKNOWN_PARAM.format(
+                name=name, path=request.url.path,
+                known=", ".join(sorted(known)) or "no query parameters",
+            ))  # fmt: skip
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def json_response(body: Any) -> JSONResponse:
+    return JSONResponse(json_safe(body))
+
+
+def run_fields(run: Any) -> dict[str, Any]:
+    """A run as the runs table shows it (a ``runfold.api.Run`` or a ``RunRow``)."""
+    return {
+        "id": run.id, "name": run.name, "group": run.group, "job_type": run.job_type,
+        "state": run.state, "tags": run.tags, "notes": run.notes,
+        "created_at": run.created_at, "updated_at": run.updated_at,
+        "finished_at": run.finished_at, "runtime": run.runtime,
+        "exit_code": run.exit_code, "host": run.host, "config": run.config,
+        "summary": run.summary,
+    }  # fmt: skip
+
+
+def group_fields(group: Any) -> dict[str, Any]:
+    """A group row (``group`` is a ``runfold.api.Group``); ``runs`` are run ids."""
+    return {
+        "key": list(group.key), "name": group.name, "count": group.count,
+        "states": group.states, "state": group.state, "config": group.config,
+        "summary": group.summary, "runs": [r.id for r in group.runs],
+    }  # fmt: skip
+
+
+# ---- response models (documentation of the bodies above) --------------------
+
+
+class RunOut(BaseModel):
+    id: str
+    name: str
+    group: str | None
+    job_type: str | None
+    state: str
+    tags: list[str]
+    notes: str | None
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    runtime: float
+    exit_code: int | None
+    host: str | None
+    config: dict[str, Any]
+    summary: dict[str, Any]
+
+
+class GroupOut(BaseModel):
+    key: list[Any]
+    name: str
+    count: int
+    states: dict[str, int]
+    state: str
+    config: dict[str, Any]
+    summary: dict[str, dict[str, float | None]]
+    runs: list[str]
+
+
+class RunsPage(BaseModel):
+    runs: list[RunOut]
+    total: int
+    limit: int
+    offset: int
+    groups: list[GroupOut] | None = None
+
+
+class MetricOut(BaseModel):
+    count: int
+    first: float | None
+    last: float | None
+    min: float | None
+    max: float | None
+    mean: float | None
+    min_step: int | None
+    max_step: int | None
+    last_step: int | None
+
+
+class FileOut(BaseModel):
+    path: str
+    size: int
+
+
+class RunDetail(RunOut):
+    project: str
+    metadata: dict[str, Any]
+    metrics: dict[str, MetricOut]
+    files: list[FileOut]
+
+
+class KeyHistory(BaseModel):
+    steps: list[int]
+    timestamps: list[float | None]
+    values: list[float | None]
+    total: int
+
+
+class HistoryOut(BaseModel):
+    keys: dict[str, KeyHistory]
+    total: int
+    samples: int | None
+
+
+class SeriesEntry(BaseModel):
+    key: list[Any]
+    name: str
+    runs: int
+    mode: str
+    x: list[float]
+    x_lo: list[float]
+    x_hi: list[float]
+    mean: list[float | None]
+    median: list[float | None]
+    min: list[float | None]
+    max: list[float | None]
+    std: list[float | None]
+    stderr: list[float | None]
+    count: list[int]
+
+
+class SeriesOut(BaseModel):
+    series: dict[str, list[SeriesEntry]]
+    by: list[str]
+    x: str
