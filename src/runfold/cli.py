@@ -317,6 +317,14 @@ def login(base_url: str | None, key: str | None) -> None:
     click.echo(f"Saved the API key for {base_url} in {path}.")
 
 
+def _has_display() -> bool:
+    import sys
+
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 @cli.command()
 @click.option("--dir", "directory", help=DIR_HELP)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -337,10 +345,12 @@ def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
     server = uvicorn.Server(config)
     url = f"http://{host}:{port}/"
     click.echo(f"Runfold is serving {path} at {url} (Ctrl-C stops it).")
-    if not no_browser:
+    if not no_browser and _has_display():
+        import threading
         import webbrowser
 
-        webbrowser.open(url)
+        # Open once the server listens; never a console browser in this terminal.
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     server.run()
     store.close()
 

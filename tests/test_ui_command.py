@@ -1,0 +1,48 @@
+"""`runfold ui` serves the store on a real port, from a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from runfold.cli import cli
+
+
+def test_ui_serves_the_demo_store(runfold_dir: Path) -> None:
+    assert CliRunner().invoke(cli, ["demo", "--steps", "50"]).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runfold.cli", "ui", "--port", str(port)],
+        env={**os.environ, "DISPLAY": ""}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"runfold ui did not serve: {proc.communicate()}")
+                time.sleep(0.1)
+        assert "demo: " in page.text and "runs" in page.text
+        groups = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/projects/demo/groups"
+        ).json()
+        assert "cv-resnet18" in [g["name"] for g in groups["groups"]]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=20)
+    assert f"at http://127.0.0.1:{port}/" in out
