@@ -101,9 +101,10 @@ def _assert_every_point_once(store_dir: Path, run_id: str, steps: int) -> Any:
 
 
 def test_online_run_stores_every_point_once(live_server: LiveServer) -> None:
-    (run_id, steps, _, _), _ = _result(_train(live_server.url, 300))
+    (run_id, steps, _, _), err = _result(_train(live_server.url, 300))
     run = _assert_every_point_once(live_server.store_dir, run_id, steps)
     assert (run.state, run.group, run.config) == ("finished", "exp", {"lr": 0.1})
+    assert f"See it at {live_server.url}/projects/online/runs/{run_id}" in err
 
 
 def test_online_run_survives_a_server_restart_mid_run(

@@ -356,9 +356,17 @@ class Run:
             steps = self._step - self._start_step
             print(
                 f"runfold: run {self.project}/{self.id} ({self._name}) {state}: "
-                f"{steps} steps. See it with: runfold ui",
+                f"{steps} steps. {self._where_to_see()}",
                 file=sys.stderr,
             )
+
+    def _where_to_see(self) -> str:
+        base_url = getattr(
+            self._writer.sink if self._writer else None, "base_url", None
+        )
+        if base_url:
+            return f"See it at {base_url}/projects/{self.project}/runs/{self.id}"
+        return "See it with: runfold ui"
 
     def _refresh_save(self) -> None:
         from .files import refresh_saved
