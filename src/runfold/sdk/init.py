@@ -206,15 +206,16 @@ def _known_on_server(
     return known, True
 
 
+def _where(identity: dict[str, Any]) -> tuple[str, str, Path, Path]:
+    """The run's project, id, directory and run-log path."""
+    run_dir: Path = identity["run_dir"]
+    return identity["project"], identity["run_id"], run_dir, run_dir / RUNLOG_NAME
+
+
 def _start_writer(
     settings: Settings, identity: dict[str, Any], store: Any, config: Any
 ) -> Run:
-    project, run_id, run_dir = (
-        identity["project"],
-        identity["run_id"],
-        identity["run_dir"],
-    )
-    log_path = run_dir / RUNLOG_NAME
+    project, run_id, run_dir, log_path = _where(identity)
     http: HttpSink | None = None
     stored: _Known | None = None
     if store is not None:
@@ -246,12 +247,7 @@ def _attach_writer(
     stored: _Known | None,
     config: Any,
 ) -> Run:
-    project, run_id, run_dir = (
-        identity["project"],
-        identity["run_id"],
-        identity["run_dir"],
-    )
-    log_path = run_dir / RUNLOG_NAME
+    project, run_id, run_dir, log_path = _where(identity)
     exists = stored is not None or log_path.exists()
     if exists and settings.resume in (None, "never"):
         raise UsageError(RUN_EXISTS.format(run_id=run_id, project=project))

@@ -8,13 +8,11 @@ never apply the same records twice.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..errors import StoreError
-from .migrations import load_migrations
 from .sql import SQLStore
 
 __all__ = ["PostgresStore"]
@@ -72,24 +70,8 @@ class PostgresStore(SQLStore):
         cur.execute(self._sql(sql), params)
         return cur.fetchall()
 
-    def _migrate(self) -> None:
-        with self._write() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
-            )
-            cur.execute("SELECT version FROM schema_migrations")
-            done = {row[0] for row in cur.fetchall()}
-            for version, statements in load_migrations(self.dialect):
-                if version in done:
-                    continue
-                for statement in statements:
-                    cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)",
-                    (version, time.time()),
-                )
+    def _lock_migrations(self, cur: Any) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
 
     @contextmanager
     def _write(self) -> Iterator[Any]:

@@ -29,6 +29,10 @@ _STAT_COLUMNS = (
     "count, nans, sum, first, last, min, max, min_step, max_step, first_step, last_step"
 )
 _IN_CHUNK = 500
+_MIGRATIONS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
+)
 
 
 def _dumps(value: Any) -> str:
@@ -104,6 +108,31 @@ class SQLStore:
 
     def _write(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
+
+    def _lock_migrations(self, cur: Any) -> None:
+        """Keep two processes opening a new store from migrating it at once."""
+
+    def _migrate(self) -> None:
+        """Apply the dialect's numbered migrations this store has not had yet."""
+        from .migrations import load_migrations
+
+        with self._write() as cur:
+            self._lock_migrations(cur)
+            self._exec(cur, _MIGRATIONS_TABLE, ())
+            done = {
+                r[0]
+                for r in self._all(cur, "SELECT version FROM schema_migrations", ())
+            }
+            for version, statements in load_migrations(self.dialect):
+                if version in done:
+                    continue
+                for statement in statements:
+                    self._exec(cur, statement, ())
+                self._exec(
+                    cur,
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    (version, time.time()),
+                )
 
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
-from .migrations import load_migrations
 from .sql import SQLStore
 
 __all__ = ["SQLiteStore"]
@@ -50,24 +49,8 @@ class SQLiteStore(SQLStore):
         self._lock = threading.RLock()
         self._migrate()
 
-    def _migrate(self) -> None:
-        with self._write() as cur:
-            cur.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
-            )
-            done = {
-                row[0] for row in cur.execute("SELECT version FROM schema_migrations")
-            }
-            for version, statements in load_migrations(self.dialect):
-                if version in done:
-                    continue
-                for statement in statements:
-                    cur.execute(statement)
-                cur.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    (version, time.time()),
-                )
+    def _lock_migrations(self, cur: Any) -> None:
+        return None  # _write's BEGIN IMMEDIATE already holds the only write lock
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
