@@ -1,0 +1,120 @@
+"""What a run records about where it ran: host, packages, git and the main script.
+
+Each function is independent and never raises for a missing tool (no git, not a
+repository, a notebook): it returns what it found and, where it found nothing,
+says why, so the run page can tell the user.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+__all__ = ["host_info", "packages_text", "git_info", "save_code"]
+
+_GIT_TIMEOUT_S = 5.0
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _memory_gb() -> float | None:
+    try:
+        import psutil
+
+        return round(psutil.virtual_memory().total / 1024**3, 2)
+    except Exception:  # noqa: BLE001 - psutil missing or restricted
+        return None
+
+
+def host_info(gpus: dict[str, Any] | None = None) -> dict[str, Any]:
+    """OS, Python, host, CPU, memory, GPUs, command line, working directory."""
+    return {
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "executable": sys.executable,
+        "hostname": socket.gethostname(),
+        "cpu_model": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "memory_gb": _memory_gb(),
+        "gpu": gpus or {"count": 0},
+        "argv": list(sys.argv),
+        "cwd": os.getcwd(),
+        "started_at": time.time(),
+    }
+
+
+def packages_text() -> str:
+    """The installed distributions as ``name==version`` lines (a requirements file)."""
+    found = {}
+    for dist in metadata.distributions():
+        name = dist.name
+        if name:
+            found[name.lower()] = f"{name}=={dist.version}"
+    return "\n".join(found[k] for k in sorted(found)) + "\n"
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True,
+            timeout=_GIT_TIMEOUT_S, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def git_info(cwd: Path) -> tuple[dict[str, Any], str | None]:
+    """``({remote, branch, commit, dirty} or {"note": why}, diff patch or None)``.
+
+    The patch is ``git diff HEAD`` (staged and unstaged changes to tracked files)."""
+    if shutil.which("git") is None:
+        return {"note": "git is not installed"}, None
+    top = _git(cwd, "rev-parse", "--show-toplevel")
+    if top is None:
+        return {"note": f"{cwd} is not in a git repository"}, None
+    commit = (_git(cwd, "rev-parse", "HEAD") or "").strip() or None
+    status = _git(cwd, "status", "--porcelain", "--untracked-files=no") or ""
+    diff = _git(cwd, "diff", "HEAD") if commit else None
+    info = {
+        "root": top.strip(),
+        "remote": (_git(cwd, "config", "--get", "remote.origin.url") or "").strip()
+        or None,
+        "branch": (_git(cwd, "rev-parse", "--abbrev-ref", "HEAD") or "").strip()
+        or None,
+        "commit": commit,
+        "dirty": bool(status.strip()),
+    }
+    return info, diff if diff else None
+
+
+def save_code(files_dir: Path) -> dict[str, Any]:
+    """Copy the main script into ``files_dir/code/``; in a notebook or an
+    interactive session there is no script, and the result says so."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path:
+        return {"note": "no script: running in a notebook or an interactive session"}
+    source = Path(path)
+    if not source.is_file():
+        return {"note": f"the main script {str(source)!r} is not a file"}
+    target = files_dir / "code" / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    return {"script": str(source), "saved_as": f"code/{source.name}"}
