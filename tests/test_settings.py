@@ -91,3 +91,27 @@ def test_bad_number_setting_says_which_variable() -> None:
         UsageError, match=r"RUNFOLD_FLUSH_SECONDS='soon' must be a number of seconds."
     ):
         resolve({"RUNFOLD_FLUSH_SECONDS": "soon"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, (False, 50.0, 200)),
+        ({"RUNFOLD_TEAM_MODE": "1", "RUNFOLD_RATE_LIMIT": "0"}, (True, 0.0, 200)),
+        ({"RUNFOLD_RATE_LIMIT": "5.5", "RUNFOLD_RATE_BURST": "10"}, (False, 5.5, 10)),
+    ],
+)
+def test_server_options_come_from_the_environment(
+    environ: dict[str, str], expected: tuple[bool, float, int]
+) -> None:
+    from runfold.settings import server_options
+
+    options = server_options(environ)
+    assert (options.team_mode, options.rate_limit, options.rate_burst) == expected
+
+
+def test_bad_rate_limit_says_what_is_expected() -> None:
+    from runfold.settings import server_options
+
+    with pytest.raises(UsageError, match=r"RUNFOLD_RATE_LIMIT='fast' must be a number"):
+        server_options({"RUNFOLD_RATE_LIMIT": "fast"})

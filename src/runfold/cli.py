@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from .admin import admin
 from .errors import RunfoldError
 
 DIR_HELP = "Store directory (default: $RUNFOLD_DIR or ~/.runfold)."
@@ -363,10 +364,12 @@ def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8765, show_default=True, help="Port.")
 @click.option("--workers", default=1, show_default=True, help="Server processes.")
+@click.option("--team", "team_mode", is_flag=True, help="Team mode: every API call "
+              "needs a key (runfold admin), projects are private to their team.")  # fmt: skip
 @click.option("--dir", "directory", help=DIR_HELP)
 def server(
     database: str | None, files_dir: str | None, host: str, port: int, workers: int,
-    directory: str | None,
+    team_mode: bool, directory: str | None,
 ) -> None:  # fmt: skip
     """Run the server: the JSON API over SQLite or PostgreSQL, in one or more
     processes that share the database."""
@@ -378,22 +381,32 @@ def server(
     os.environ["RUNFOLD_DATABASE"] = database
     if files_dir:
         os.environ["RUNFOLD_FILES"] = str(Path(files_dir).resolve())
+    if team_mode:
+        os.environ["RUNFOLD_TEAM_MODE"] = "1"
     with _user_errors():
         open_store(database).close()  # fail here, with the message, not in a worker
         from .server.app import app_from_env
 
-        app_from_env().state.store.close()
-    if host not in ("127.0.0.1", "localhost", "::1"):
+        app = app_from_env()
+        team_mode = app.state.team_mode
+        app.state.store.close()
+    if host not in ("127.0.0.1", "localhost", "::1") and not team_mode:
         click.echo(
             f"Warning: serving on {host} with no API keys; anyone who can reach this "
-            "port can read and write runs.",
+            "port can read and write runs. Use --team for keys.",
             err=True,
         )
-    click.echo(f"Runfold server on http://{host}:{port}/ ({workers} process(es)).")
+    mode = "team mode, API keys required" if team_mode else "no API keys"
+    click.echo(
+        f"Runfold server on http://{host}:{port}/ ({workers} process(es), {mode})."
+    )
     uvicorn.run(
         "runfold.server.app:app_from_env", factory=True, host=host, port=port,
         workers=workers, log_level="warning",
     )  # fmt: skip
+
+
+cli.add_command(admin)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -7,6 +7,8 @@ RunfoldError
 │   └── RunNotFound
 ├── Conflict            status 409 (e.g. a run id that already exists)
 ├── AuthError           status 401
+├── Forbidden           status 403
+├── RateLimited         status 429 (with retry_after)
 ├── PayloadTooLarge     status 413
 └── StoreError          the store could not be opened or written
 """
@@ -60,3 +62,18 @@ class PayloadTooLarge(RunfoldError):
 
 class StoreError(RunfoldError):
     status = 500
+
+
+class Forbidden(RunfoldError):
+    """Authenticated, but this action is refused (e.g. a write without its CSRF
+    token). What a caller cannot see is NotFound instead, never Forbidden."""
+
+    status = 403
+
+
+class RateLimited(RunfoldError):
+    status = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

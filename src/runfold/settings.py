@@ -18,7 +18,10 @@ from typing import Any
 from .credentials import saved_api_key
 from .errors import UsageError
 
-__all__ = ["Settings", "resolve", "validate_run_id", "validate_project"]
+__all__ = [
+    "Settings", "ServerOptions", "resolve", "server_options", "server_store",
+    "validate_run_id", "validate_project",
+]  # fmt: skip
 
 MODES = ("local", "online", "offline", "disabled")
 RESUME_CHOICES = ("allow", "must", "never")
@@ -234,3 +237,38 @@ def server_store(environ: Mapping[str, str] | None = None) -> tuple[str, str | N
             "(or a SQLite file) to runfold server."
         )
     return database, env.get("RUNFOLD_FILES") or None
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How ``runfold server`` workers run: team mode and the per-key write limit."""
+
+    team_mode: bool = False
+    rate_limit: float = 50.0  # writes per second per key (0: no limit)
+    rate_burst: int = 200
+
+
+def _rate(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):
+        raise UsageError(
+            f"{name}={raw!r} must be a number ≥ 0 (0 turns the limit off)."
+        )
+    return value
+
+
+def server_options(environ: Mapping[str, str] | None = None) -> ServerOptions:
+    """RUNFOLD_TEAM_MODE (``runfold server --team``), RUNFOLD_RATE_LIMIT and
+    RUNFOLD_RATE_BURST, as the worker processes of ``runfold server`` read them."""
+    env = os.environ if environ is None else environ
+    return ServerOptions(
+        team_mode=_truthy(env.get("RUNFOLD_TEAM_MODE")),
+        rate_limit=_rate(env, "RUNFOLD_RATE_LIMIT", 50.0),
+        rate_burst=max(1, int(_rate(env, "RUNFOLD_RATE_BURST", 200))),
+    )

@@ -65,7 +65,9 @@ def test_migrations_apply_once_across_reopen_on_sqlite(tmp_path: Path) -> None:
             row[0] for row in cur.execute("SELECT version FROM schema_migrations")
         ]
     s.close()
-    assert versions == [1]
+    from runfold.store.migrations import load_migrations
+
+    assert versions == [v for v, _ in load_migrations("sqlite")] == [1, 2]
 
 
 def test_unwritable_store_directory_is_a_clear_error(tmp_path: Path) -> None:

@@ -6,14 +6,16 @@ import html
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
 from ..errors import UsageError
+from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
-from .routes import groups, ingest, projects, runs, series
+from .headers import SecurityHeaders
+from .routes import auth, groups, ingest, projects, runs, series
 from .routes.ingest import MAX_FILE_BYTES
 
 __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
@@ -74,17 +76,43 @@ def _is_file_upload(scope: Scope) -> bool:
     return scope.get("method") == "PUT" and "/files/" in scope.get("path", "")
 
 
-def _home(api: Api) -> str:
+def _home(rows: list[Any], *, user: str | None = None) -> str:
     items = "".join(
         f"<li>{html.escape(p.name)}: {p.run_count} runs, {p.group_count} groups</li>"
-        for p in api.projects()
+        for p in rows
     )
+    who = f"<p>Signed in as {html.escape(user)}.</p>" if user else ""
     return (
         "<!doctype html><meta charset=utf-8><title>Runfold</title>"
-        "<h1>Runfold</h1><p>The web UI arrives in the next release. Projects in this "
-        f"store:</p><ul>{items or '<li>none yet: try runfold demo</li>'}</ul>"
+        f"<h1>Runfold</h1>{who}<p>The web UI arrives in the next release. Projects "
+        f"in this store:</p><ul>{items or '<li>none yet: try runfold demo</li>'}</ul>"
         '<p>API: <a href="/api/docs">/api/docs</a></p>'
     )
+
+
+_LOGIN_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Runfold: log in</title>"
+    "<h1>Runfold</h1><p>This server is in team mode. Log in with your user name and "
+    "an API key (an admin creates one with <code>runfold admin key create "
+    "USER</code>).</p>"
+    '<form method=post action="/api/v1/auth/login">'
+    "<label>User <input name=user autocomplete=username required></label> "
+    "<label>API key <input name=key type=password autocomplete=current-password "
+    "required></label> <button>Log in</button></form>"
+)
+
+
+def _home_page(request: Request) -> str:
+    state = request.app.state
+    if not state.team_mode:
+        return _home(state.api.projects())
+    token = request.cookies.get(SESSION_COOKIE)
+    caller = state.store.caller_for_session(token) if token else None
+    if caller is None:
+        return _LOGIN_PAGE
+    names = state.store.team_project_names(caller.team_ids)
+    rows = [p for p in state.api.projects() if p.name in names]
+    return _home(rows, user=caller.user)
 
 
 def create_app(
@@ -93,10 +121,17 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
     files_dir: Path | None = None,
+    team_mode: bool = False,
+    rate_limit: float = 50.0,
+    rate_burst: int = 200,
 ) -> FastAPI:
     """The Runfold app over ``store``: JSON API under /api/v1, schema at
     /api/openapi.json, a plain page at /. Run files live under ``files_dir``
-    (default: beside an SQLite store's file; a PostgreSQL store needs one)."""
+    (default: beside an SQLite store's file; a PostgreSQL store needs one).
+
+    ``team_mode``: every /api/v1 call needs an API key or a UI session, projects
+    are private to their team, and each key may write ``rate_limit`` times a
+    second (bursts of ``rate_burst``; 0 turns the limit off). See server/auth.py."""
     if files_dir is None:
         if getattr(store, "path", None) is None:
             raise UsageError(
@@ -115,22 +150,34 @@ def create_app(
     app.state.api = Api(store=store)
     app.state.max_file_bytes = max_file_bytes
     app.state.files_dir = Path(files_dir)
+    app.state.team_mode = team_mode
+    app.state.rate_limiter = RateLimiter(rate_limit, rate_burst)
     install_error_handlers(app)
-    for module in (projects, runs, groups, series, ingest):
-        app.include_router(module.router, prefix=API_PREFIX)
+    gate = [Depends(authorize)]
+    app.include_router(auth.public_router, prefix=API_PREFIX)
+    for module in (auth, projects, runs, groups, series, ingest):
+        app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return _home(app.state.api)
+    def home(request: Request) -> str:
+        return _home_page(request)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 
 def app_from_env() -> FastAPI:
     """The app factory ``runfold server`` gives each uvicorn worker process."""
-    from ..settings import server_store
+    from ..settings import server_options, server_store
     from ..store import open_store
 
     database, files = server_store()
-    return create_app(open_store(database), files_dir=Path(files) if files else None)
+    options = server_options()
+    return create_app(
+        open_store(database),
+        files_dir=Path(files) if files else None,
+        team_mode=options.team_mode,
+        rate_limit=options.rate_limit,
+        rate_burst=options.rate_burst,
+    )

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from ..errors import RunfoldError
+from ..errors import AuthError, RateLimited, RunfoldError
 
 __all__ = ["error_body", "install_error_handlers", "INTERNAL_ERROR"]
 
@@ -35,9 +35,22 @@ def error_body(
 
 
 def _respond(
-    status: int, message: str, errors: list[str] | None = None
+    status: int,
+    message: str,
+    errors: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(status, message, errors), status_code=status)
+    return JSONResponse(
+        error_body(status, message, errors), status_code=status, headers=headers
+    )
+
+
+def _headers(exc: RunfoldError) -> dict[str, str] | None:
+    if isinstance(exc, RateLimited):
+        return {"Retry-After": str(int(exc.retry_after))}
+    if isinstance(exc, AuthError):
+        return {"WWW-Authenticate": 'Bearer realm="runfold"'}
+    return None
 
 
 def _validation_message(error: dict[str, Any]) -> str:
@@ -52,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def runfold_error(request: Request, exc: RunfoldError) -> JSONResponse:
         if exc.status >= 500:
             logger.exception("store error on %s %s", request.method, request.url.path)
-        return _respond(exc.status, str(exc))
+        return _respond(exc.status, str(exc), headers=_headers(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(

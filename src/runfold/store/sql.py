@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..errors import ProjectNotFound, RunNotFound, UsageError
+from .accounts import AccountsMixin
 from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state, rule_for
 
 __all__ = ["SQLStore"]
@@ -98,7 +99,7 @@ class _RunChanges:
                 self.fields["meta"] = _dumps(body["meta"])
 
 
-class SQLStore:
+class SQLStore(AccountsMixin):
     """Shared implementation of the Store protocol over a DB-API connection."""
 
     dialect = "sql"

@@ -39,6 +39,7 @@ MAX_RECORDS_BYTES = 256 << 20  # after gunzip: a bound on what one batch may exp
 KINDS = frozenset({"run", "config", "history", "summary", "define", "update", "finish"})
 _DICT_KINDS = KINDS - {"history"}
 _RESUME = (None, "allow", "must", "never")
+_MAX_NAME_BYTES = 200
 
 # The SDK's own messages, so a server answers exactly as a local store would.
 RUN_EXISTS = (
@@ -284,12 +285,17 @@ def _file_target(files_dir: Path, project: str, run_id: str, path: str) -> Path:
         or "\\" in path
         or "\x00" in path
         or any(part in ("", ".", "..") for part in path.split("/"))
+        # The upload's temporary name adds ~40 bytes; filesystems stop at 255.
+        or any(
+            len(part.encode("utf-8", "replace")) > _MAX_NAME_BYTES
+            for part in path.split("/")
+        )
     )
     target = (root / path).resolve()
     if bad or not target.is_relative_to(root) or target == root:
         raise UsageError(
             f"File path {path!r} is not allowed: use a relative path inside the run, "
-            "without '..', e.g. checkpoints/model.pt."
+            f"without '..', names under {_MAX_NAME_BYTES} bytes, e.g. checkpoints/model.pt."
         )
     return target
 
