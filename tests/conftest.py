@@ -17,6 +17,15 @@ import pytest
 import runfold
 from runfold.sdk import context
 
+# Runs made by tests capture only what they log; tests of capture (system metrics,
+# console, git, code) turn each one on themselves.
+NO_CAPTURE = {
+    "RUNFOLD_SYSTEM_SECONDS": "0",
+    "RUNFOLD_CONSOLE": "off",
+    "RUNFOLD_DISABLE_GIT": "1",
+    "RUNFOLD_DISABLE_CODE": "1",
+}
+
 
 @pytest.fixture(autouse=True)
 def runfold_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -27,6 +36,8 @@ def runfold_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     directory = tmp_path / "runfold-home"
     monkeypatch.setenv("RUNFOLD_DIR", str(directory))
     monkeypatch.setenv("RUNFOLD_SILENT", "1")
+    for name, value in NO_CAPTURE.items():
+        monkeypatch.setenv(name, value)
     yield directory
     context._finish_all("finished", 0)
 

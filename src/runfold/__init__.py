@@ -17,6 +17,7 @@ from . import util
 from .errors import RunfoldError, UsageError
 from .sdk.context import current as _current
 from .sdk.context import define_metric, finish, log, save, unwatch, watch
+from .sdk.histogram import Histogram
 from .sdk.init import init
 from .sdk.run import Run, RunfoldWarning
 
@@ -27,6 +28,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Api",
+    "Histogram",
     "Run",
     "RunfoldError",
     "RunfoldWarning",

@@ -121,6 +121,19 @@ class Run:
             ) from None
         return pd.DataFrame(rows)
 
+    def histograms(self, key: str) -> list[dict[str, Any]]:
+        """A histogram key over steps: ``[{"_step", "_timestamp", "bins", "counts"}]``
+        (``bins`` are the len(counts) + 1 edges)."""
+        return [
+            {
+                "_step": step,
+                "_timestamp": ts,
+                "bins": bins.tolist(),
+                "counts": counts.tolist(),
+            }
+            for step, ts, bins, counts in self._api._store.histograms(self.pk, key)
+        ]
+
     def scan_history(self, keys: Sequence[str] | None = None, **_: Any) -> Any:
         return iter(self.history(keys))
 

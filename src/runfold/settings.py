@@ -99,6 +99,11 @@ class Settings:
     flush_seconds: float = 0.2
     heartbeat_seconds: float = 10.0
     shared_dir: bool | None = None
+    # What a run captures besides what it logs (each can be turned off).
+    system_seconds: float = 10.0  # 0: no system metrics
+    console: bool = True
+    capture_git: bool = True
+    capture_code: bool = True
     # Online mode: how long finish() waits for the server before it prints the
     # `runfold sync` command that uploads the rest.
     finish_timeout: float = 30.0
@@ -191,6 +196,14 @@ def _float_setting(environ: Mapping[str, str], name: str, default: float) -> flo
     return value
 
 
+def _seconds_or_off(environ: Mapping[str, str], name: str, default: float) -> float:
+    """An interval in seconds where 0 turns the feature off."""
+    raw = environ.get("RUNFOLD_" + name)
+    if raw is not None and raw.strip() in ("0", "0.0", "off"):
+        return 0.0
+    return _float_setting(environ, name, default)
+
+
 def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
     """Resolve settings from ``init()`` keyword arguments and the environment."""
     env = os.environ if environ is None else environ
@@ -219,6 +232,10 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
         flush_seconds=min(_float_setting(env, "FLUSH_SECONDS", 0.2), 1.0),
         heartbeat_seconds=_float_setting(env, "HEARTBEAT_SECONDS", 10.0),
         shared_dir=_truthy(shared) if shared is not None else None,
+        system_seconds=_seconds_or_off(env, "SYSTEM_SECONDS", 10.0),
+        console=(_env(env, "CONSOLE") or "wrap").lower() not in ("off", "0", "false"),
+        capture_git=not _truthy(_env(env, "DISABLE_GIT")),
+        capture_code=not _truthy(_env(env, "DISABLE_CODE")),
         finish_timeout=_float_setting(env, "FINISH_TIMEOUT", 30.0),
     )
     if directory is not None:

@@ -17,7 +17,7 @@ import pytest
 import runfold
 from runfold.server.jsonsafe import json_safe
 from runfold.server.routes.runs import extreme_samples
-from tests.conftest import LiveServer
+from tests.conftest import NO_CAPTURE, LiveServer
 
 P = "p"
 
@@ -70,6 +70,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
                 mp.delenv(name)
         mp.setenv("RUNFOLD_DIR", str(root / "store"))
         mp.setenv("RUNFOLD_SILENT", "1")
+        for name, value in NO_CAPTURE.items():
+            mp.setenv(name, value)
         ids = _seed(root / "src")
     live = LiveServer(root / "store").start()
     live.ids = ids  # type: ignore[attr-defined]

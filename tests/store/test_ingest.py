@@ -67,7 +67,15 @@ def test_migrations_apply_once_across_reopen_on_sqlite(tmp_path: Path) -> None:
     s.close()
     from runfold.store.migrations import load_migrations
 
-    assert versions == [v for v, _ in load_migrations("sqlite")] == [1, 2]
+    assert versions == [v for v, _ in load_migrations("sqlite")] == [1, 2, 3]
+
+
+def test_both_dialects_have_the_same_migration_numbers() -> None:
+    from runfold.store.migrations import load_migrations
+
+    sqlite = [(v, len(s)) for v, s in load_migrations("sqlite")]
+    postgres = [(v, len(s)) for v, s in load_migrations("postgres")]
+    assert sqlite == postgres
 
 
 def test_unwritable_store_directory_is_a_clear_error(tmp_path: Path) -> None:

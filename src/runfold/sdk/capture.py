@@ -13,12 +13,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["host_info", "packages_text", "git_info", "save_code"]
+__all__ = ["host_info", "packages_text", "git_info", "save_code", "RunCapture"]
 
 _GIT_TIMEOUT_S = 5.0
 
@@ -118,3 +120,70 @@ def save_code(files_dir: Path) -> dict[str, Any]:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source, target)
     return {"script": str(source), "saved_as": f"code/{source.name}"}
+
+
+class RunCapture:
+    """Everything a run records on its own, started at init and stopped at finish:
+    the system sampler, console capture, and (on a background thread, so init stays
+    fast) host info, the package list, git state and the main script."""
+
+    def __init__(
+        self, run_dir: Path, control: Callable[[str, Any], None], settings: Any
+    ) -> None:
+        self.run_dir = run_dir
+        self.files_dir = run_dir / "files"
+        self._control = control
+        self._settings = settings
+        self._sampler: Any = None
+        self._console: Any = None
+        self._thread = threading.Thread(
+            target=self._describe, name="runfold-capture", daemon=True
+        )
+
+    def start(self) -> RunCapture:
+        from .system import NvmlGpus, SystemSampler
+
+        self._gpus = NvmlGpus() if self._settings.system_seconds else None
+        if self._settings.system_seconds:
+            self._sampler = SystemSampler(
+                lambda row: self._control("system", [row]),
+                interval=self._settings.system_seconds,
+                first_after=min(1.0, self._settings.system_seconds),
+                disk_path=self.run_dir, gpus=self._gpus,
+            ).start()  # fmt: skip
+        if self._settings.console:
+            from .console import ConsoleCapture
+
+            self._console = ConsoleCapture(self.run_dir).start()
+        self._thread.start()
+        return self
+
+    def _describe(self) -> None:
+        meta: dict[str, Any] = {
+            "host": host_info(self._gpus.describe() if self._gpus else None)
+        }
+        try:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            if self._settings.capture_code:
+                (self.files_dir / "requirements.txt").write_text(
+                    packages_text(), "utf-8"
+                )
+                meta["packages"] = "requirements.txt"
+            if self._settings.capture_git:
+                git, patch = git_info(Path.cwd())
+                if patch:
+                    (self.files_dir / "diff.patch").write_text(patch, "utf-8")
+                    git["patch"] = "diff.patch"
+                meta["git"] = git
+            if self._settings.capture_code:
+                meta["code"] = save_code(self.files_dir)
+        except OSError as exc:  # disk full: the run goes on without these files
+            meta["capture_error"] = str(exc)
+        self._control("meta", meta)
+
+    def stop(self) -> None:
+        if self._sampler is not None:
+            self._sampler.stop()
+        self._thread.join(10)
+        if self._console is not None:
+            self._console.stop()

@@ -40,16 +40,19 @@ class _LineLog:
                 self._file.write(_collapse(line) + "\n")
             self._lines[stream] = rest
             if time.monotonic() - self._flushed_at > _FLUSH_EVERY_S:
-                self._file.flush()
                 self._flushed_at = time.monotonic()
+                self._file.flush()
 
     def close(self) -> None:
         with self._lock:
-            for rest in self._lines.values():
-                if _collapse(rest):
-                    self._file.write(_collapse(rest) + "\n")
+            try:
+                for rest in self._lines.values():
+                    if _collapse(rest):
+                        self._file.write(_collapse(rest) + "\n")
+                self._file.close()
+            except OSError:
+                pass  # disk full: the log keeps what it had; the run must finish
             self._lines.clear()
-            self._file.close()
 
 
 def _collapse(line: str) -> str:

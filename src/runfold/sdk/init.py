@@ -16,6 +16,7 @@ from ..errors import UsageError
 from ..settings import Settings, resolve
 from ..util import generate_id
 from . import context
+from .capture import RunCapture
 from .names import generate_name
 from .run import Run
 from .runlog import RUNLOG_NAME, Record, RunLogWriter, scan
@@ -303,6 +304,7 @@ def _attach_writer(
             f"runfold: run {project}/{run_id} ({name}) {verb}; writing to {where}",
             file=sys.stderr,
         )
+    run._capture = RunCapture(run.dir, run._control, settings).start()
     return run
 
 

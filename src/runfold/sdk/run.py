@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .config import Config
+from .histogram import Histogram
 from .summary import Summary
 from .writer import Control, RunWriter
 
@@ -115,9 +116,11 @@ class Run:
         self._step = start_step
         self._start_step = start_step
         self._pending: dict[str, Any] = {}
+        self._pending_histograms: dict[str, Any] = {}
         self._known: set[str] = set()
         self._warned: set[tuple[str, str]] = set()
         self._writer: RunWriter | None = None
+        self._capture: Any = None  # RunCapture: system metrics, console, git ...
         # Replaced by the writer's queue in _attach; disabled runs keep dropping.
         self._enqueue: Callable[[Any], None] = _drop
         self._is_finished = False
@@ -217,10 +220,18 @@ class Run:
             self._commit()
 
     def _commit(self) -> None:
+        self._close_row()
+        self._step += 1
+
+    def _close_row(self) -> None:
+        """Hand the pending row (and its histograms, a record of their own) on."""
         if self._pending:
             self._enqueue((self._step, _time(), self._pending))
             self._pending = {}
-        self._step += 1
+        if self._pending_histograms:
+            row = [self._step, _time(), self._pending_histograms]
+            self._enqueue(Control("histogram", [row]))
+            self._pending_histograms = {}
 
     def _move_to_step(self, step: Any, data: Mapping[str, Any]) -> bool:
         if isinstance(step, bool) or not isinstance(step, int):
@@ -242,9 +253,7 @@ class Run:
                 )  # fmt: skip
             return False
         if step > self._step:
-            if self._pending:
-                self._enqueue((self._step, _time(), self._pending))
-                self._pending = {}
+            self._close_row()
             self._step = step
         return True
 
@@ -258,6 +267,9 @@ class Run:
         if isinstance(value, Mapping):
             for sub_key, sub_value in value.items():
                 self._slow_value(f"{key}/{sub_key}", sub_value, pending)
+            return
+        if isinstance(value, Histogram):
+            self._pending_histograms[key] = value.to_record()
             return
         number = _number(value)
         if number is None:
@@ -322,7 +334,9 @@ class Run:
     def _finish(self, exit_code: int | None, state: str) -> None:
         if self._is_finished:
             return
-        if self._pending:
+        if self._capture is not None:
+            self._capture.stop()
+        if self._pending or self._pending_histograms:
             self._commit()
         self._control(
             "finish", {"state": state, "exit_code": exit_code or 0, "at": time.time()}

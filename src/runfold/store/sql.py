@@ -30,6 +30,7 @@ _STAT_COLUMNS = (
     "count, nans, sum, first, last, min, max, min_step, max_step, first_step, last_step"
 )
 _IN_CHUNK = 500
+SYSTEM_PREFIX = "system/"  # keys of the system series (sdk/system.py)
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations "
     "(version BIGINT PRIMARY KEY, applied_at DOUBLE PRECISION NOT NULL)"
@@ -58,12 +59,22 @@ class _RunChanges:
         self.row = row
         self.fields: dict[str, Any] = {}
         self.rows: list[Any] = []
+        self.system_rows: list[Any] = []
+        self.histograms: list[Any] = []
         self.last_seq = row["last_seq"]
 
     def apply(self, seq: int, kind: str, body: Any) -> None:
         self.last_seq = seq
         if kind == "history":
             self.rows.extend(body)
+        elif kind == "system":
+            self.system_rows.extend(body)
+        elif kind == "histogram":
+            self.histograms.extend(body)
+        elif kind == "meta":
+            meta = json.loads(self.fields.get("meta", self.row["meta"]))
+            meta.update(body)
+            self.fields["meta"] = _dumps(meta)
         elif kind == "config":
             self.fields["config"] = _dumps(body)
         elif kind == "summary":
@@ -169,7 +180,12 @@ class SQLStore(AccountsMixin):
                 return row["last_seq"]
             next_step = row["next_step"]
             if changes.rows:
-                next_step = max(next_step, self._ingest_history(cur, row, changes))
+                top = self._ingest_history(cur, row, changes.rows, changes.last_seq)
+                next_step = max(next_step, top)
+            if changes.system_rows:  # their own series: they do not move the step
+                self._ingest_history(cur, row, changes.system_rows, changes.last_seq)
+            if changes.histograms:
+                self._ingest_histograms(cur, row, changes.histograms)
             fields = dict(changes.fields)
             fields.update(
                 last_seq=changes.last_seq,
@@ -184,7 +200,7 @@ class SQLStore(AccountsMixin):
         self, cur: Any, project_id: int, run_id: str, records: list[Any], now: float
     ) -> dict[str, Any]:
         sql = (
-            "SELECT pk, last_seq, next_step, summary_set, summary_rules FROM runs "
+            "SELECT pk, last_seq, next_step, summary_set, summary_rules, meta FROM runs "
             f"WHERE project_id = ? AND id = ?{self._for_update}"
         )
         found = self._one(cur, sql, (project_id, run_id))
@@ -200,8 +216,9 @@ class SQLStore(AccountsMixin):
                 (project_id, run_id, first.get("name") or run_id, created, now),
             )
             found = self._one(cur, sql, (project_id, run_id))
-        pk, last_seq, next_step, summary_set, rules = found
+        pk, last_seq, next_step, summary_set, rules, meta = found
         return {
+            "meta": meta,
             "pk": pk,
             "last_seq": last_seq,
             "next_step": next_step,
@@ -210,12 +227,47 @@ class SQLStore(AccountsMixin):
             "project_id": project_id,
         }
 
+    def _ingest_histograms(
+        self, cur: Any, row: dict[str, Any], rows: list[Any]
+    ) -> None:
+        import numpy as np
+
+        keys = sorted({key for _, _, values in rows for key in values})
+        metric_ids = self._metric_ids(cur, row["project_id"], keys)
+        for step, ts, values in rows:
+            for key, hist in values.items():
+                self._exec(
+                    cur,
+                    "INSERT INTO histograms (run_pk, metric_id, step, logged_at, bins, "
+                    "counts) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (row["pk"], metric_ids[key], int(step), float(ts),
+                     np.asarray(hist["bins"], dtype=np.float64).tobytes(),
+                     np.asarray(hist["counts"], dtype=np.float64).tobytes()),
+                )  # fmt: skip
+
+    def histograms(self, run_pk: int, key: str) -> list[tuple[int, float, Any, Any]]:
+        """``[(step, timestamp, bin edges, counts)]`` of one histogram key, by step."""
+        import numpy as np
+
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT h.step, h.logged_at, h.bins, h.counts FROM histograms h "
+                "JOIN metrics m ON m.id = h.metric_id WHERE h.run_pk = ? AND m.key = ? "
+                "ORDER BY h.step",
+                (run_pk, key),
+            )
+        return [
+            (step, ts, np.frombuffer(self._blob(b)), np.frombuffer(self._blob(c)))
+            for step, ts, b, c in rows
+        ]
+
     def _ingest_history(
-        self, cur: Any, row: dict[str, Any], changes: _RunChanges
+        self, cur: Any, row: dict[str, Any], rows: list[Any], first_seq: int
     ) -> int:
         from .history import Lod, Reductions, pivot_rows
 
-        columns = pivot_rows(changes.rows)
+        columns = pivot_rows(rows)
         metric_ids = self._metric_ids(cur, row["project_id"], list(columns))
         pk = row["pk"]
         top = -1
@@ -230,7 +282,7 @@ class SQLStore(AccountsMixin):
                 (
                     pk,
                     mid,
-                    changes.last_seq,
+                    first_seq,
                     len(cols.steps),
                     int(cols.steps[0]),
                     int(cols.steps[-1]),
@@ -439,7 +491,9 @@ class SQLStore(AccountsMixin):
          last_seq, next_step) = row  # fmt: skip
         rule_map = _loads(rules)
         summary: dict[str, Any] = {
-            key: stats.reduce(rule_for(rule_map, key)) for key, stats in metrics.items()
+            key: stats.reduce(rule_for(rule_map, key))
+            for key, stats in metrics.items()
+            if not key.startswith(SYSTEM_PREFIX)  # system metrics are not results
         }
         summary.update(_loads(summary_set))
         return RunRow(

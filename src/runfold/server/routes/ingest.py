@@ -36,8 +36,12 @@ router = APIRouter(tags=["ingest"])
 
 MAX_FILE_BYTES = 1 << 30
 MAX_RECORDS_BYTES = 256 << 20  # after gunzip: a bound on what one batch may expand to
-KINDS = frozenset({"run", "config", "history", "summary", "define", "update", "finish"})
-_DICT_KINDS = KINDS - {"history"}
+KINDS = frozenset({
+    "run", "config", "history", "summary", "define", "update", "finish", "system",
+    "histogram", "meta",
+})  # fmt: skip
+_ROW_KINDS = frozenset({"history", "system"})
+_DICT_KINDS = KINDS - _ROW_KINDS - {"histogram"}
 _RESUME = (None, "allow", "must", "never")
 _MAX_NAME_BYTES = 200
 
@@ -203,11 +207,41 @@ def _check_body(i: int, kind: str, body: Any) -> Any:
             )
         return body
     if not isinstance(body, list):
-        raise UsageError(f"Record {i} (history) must have a list of rows as body.")
+        raise UsageError(f"Record {i} ({kind}) must have a list of rows as body.")
+    if kind == "histogram":
+        return _checked_histograms(i, body)
     for j, row in enumerate(body):
         if not _is_good_row(row):
             body[j] = _fixed_row(i, j, row)
     return body
+
+
+def _checked_histograms(i: int, rows: list[Any]) -> list[Any]:
+    """Rows ``[step, timestamp, {key: {"bins": [...], "counts": [...]}}]``."""
+    for j, row in enumerate(rows):
+        ok = (
+            isinstance(row, list) and len(row) == 3 and type(row[0]) is int
+            and row[0] >= 0 and isinstance(row[1], (int, float))
+            and isinstance(row[2], dict)
+            and all(_is_histogram(k, h) for k, h in row[2].items())
+        )  # fmt: skip
+        if not ok:
+            raise UsageError(
+                f"Record {i} (histogram) row {j} must be [step, timestamp, "
+                '{key: {"bins": [n + 1 numbers], "counts": [n numbers]}}].'
+            )
+    return rows
+
+
+def _is_histogram(key: Any, hist: Any) -> bool:
+    if type(key) is not str or not isinstance(hist, dict):
+        return False
+    bins, counts = hist.get("bins"), hist.get("counts")
+    return (
+        isinstance(bins, list) and isinstance(counts, list)
+        and len(bins) == len(counts) + 1
+        and all(isinstance(v, (int, float)) for v in bins + counts)
+    )  # fmt: skip
 
 
 def _is_good_row(row: Any) -> bool:
