@@ -121,6 +121,7 @@ class Run:
         self._warned: set[tuple[str, str]] = set()
         self._writer: RunWriter | None = None
         self._capture: Any = None  # RunCapture: system metrics, console, git ...
+        self._watchers: dict[int, Any] = {}  # watch(): hooks per model
         # Replaced by the writer's queue in _attach; disabled runs keep dropping.
         self._enqueue: Callable[[Any], None] = _drop
         self._is_finished = False
@@ -314,12 +315,32 @@ class Run:
 
         return save_files(self.dir / "files", glob_str, base_path, policy)
 
-    def watch(self, *args: Any, **kwargs: Any) -> None:
-        """Accepted for W&B compatibility; model histograms arrive in a later release."""
-        return None
+    def watch(
+        self, models: Any, criterion: Any = None, log: str | None = "gradients",
+        log_freq: int = 100, idx: int | None = None, log_graph: bool = False,
+        num_bins: int = 64,
+    ) -> None:  # fmt: skip
+        """Log per-layer histograms of a PyTorch model's gradients and/or parameters
+        (``log="gradients" | "parameters" | "all"``) every ``log_freq`` batches."""
+        from .watch import Watcher
 
-    def unwatch(self, *args: Any, **kwargs: Any) -> None:
-        return None
+        if log is None:
+            return
+        for model in models if isinstance(models, (list, tuple)) else [models]:
+            self.unwatch(model)
+            self._watchers[id(model)] = Watcher(self, model, log, log_freq, num_bins)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Take the hooks of ``watch`` off these models (all of them by default)."""
+        if models is None:
+            targets = list(self._watchers)
+        else:
+            items = models if isinstance(models, (list, tuple)) else [models]
+            targets = [id(m) for m in items]
+        for key in targets:
+            watcher = self._watchers.pop(key, None)
+            if watcher is not None:
+                watcher.remove()
 
     def mark_preempting(self) -> None:
         return None
@@ -334,6 +355,7 @@ class Run:
     def _finish(self, exit_code: int | None, state: str) -> None:
         if self._is_finished:
             return
+        self.unwatch()
         if self._capture is not None:
             self._capture.stop()
         if self._pending or self._pending_histograms:
