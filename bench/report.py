@@ -126,10 +126,42 @@ def server_figures(results: dict[str, Any]) -> list[Figure]:
     ]  # fmt: skip
 
 
+def team_figures(results: dict[str, Any]) -> list[Figure]:
+    team = results.get("team")
+    if not team or "skipped" in team:
+        return []
+    sat, paced = _get(team, "saturated"), _get(team, "paced")
+    chart, tab = _get(team, "reads", "chart"), _get(team, "reads", "table")
+    c_runs, t_runs = _get(chart, "data", "runs") or 0, _get(tab, "data", "runs") or 0
+    clients = _get(sat, "clients") or _get(paced, "clients") or 0
+    rate = _get(paced, "rate") or 0
+    return [
+        Figure(f"team: online ingest, {clients} clients → 2 server processes, "
+               "PostgreSQL, sustained", _get(sat, "points_per_s"), "points/s",
+               is_rate=True),
+        Figure("team: records POST latency p99, saturated",
+               _get(sat, "latency", "ms", "p99"), "ms"),
+        Figure(f"team: records POST latency p99, paced ({rate:.0f} steps/s per "
+               "client)", _get(paced, "latency", "ms", "p99"), "ms"),
+        Figure(f"team: `group_series` {c_runs:,} runs × 10,000 steps, 10 groups, "
+               "PostgreSQL", _get(chart, "calls", "group_series", "ms"), "ms",
+               ("<=", 200.0)),
+        Figure(f"team: `groups` {t_runs:,} runs, PostgreSQL",
+               _get(tab, "calls", "groups", "ms"), "ms", ("<=", 200.0)),
+        Figure(f"team: `runs` {t_runs:,} runs, PostgreSQL",
+               _get(tab, "calls", "runs", "ms"), "ms"),
+        Figure(f"team: server series by group, {c_runs:,} runs, PostgreSQL",
+               _get(chart, "calls", "server", "ms"), "ms"),
+        Figure(f"team: server runs table grouped, {t_runs:,} runs, PostgreSQL",
+               _get(tab, "calls", "server", "ms"), "ms", ("<=", 200.0)),
+    ]  # fmt: skip
+
+
 def table(results: dict[str, Any]) -> str:
     head = "| figure | Runfold | target | result | W&B offline | Runfold vs W&B |"
     lines = [head, "| --- | ---: | --- | --- | ---: | --- |"]
-    for f in log_figures(results) + store_figures(results) + server_figures(results):
+    figures = log_figures(results) + store_figures(results) + server_figures(results)
+    for f in figures + team_figures(results):
         target = f"{f.target[0].replace('<=', '≤').replace('>=', '≥')} " + fmt(
             f.target[1], f.unit
         ) if f.target else "—"  # fmt: skip
@@ -210,6 +242,7 @@ def details(results: dict[str, Any]) -> list[str]:
             built = f"built in {res['build_s']:.0f} s" if res["build_s"] else "cached"
             shape = res["calls"]["group_series"]["shape"]
             out.append(f"- {name} ({built}; group_series shape {shape}): {calls}")
+    out += team_details(results.get("team"))
     for call, res in (results.get("server") or {}).items():
         built = f"built in {res['build_s']:.0f} s" if res["build_s"] else "cached"
         out.append(
@@ -217,4 +250,34 @@ def details(results: dict[str, Any]) -> list[str]:
             f"ms, warm {res['min_ms']:.0f}–{res['max_ms']:.0f} ms, "
             f"{res['bytes'] / 1e6:.2f} MB"
         )
+    return out
+
+
+def team_details(team: dict[str, Any] | None) -> list[str]:
+    if not team:
+        return []
+    if "skipped" in team:
+        return [f"- team: skipped: {team['skipped']}"]
+    out = [f"- team: PostgreSQL {team['postgres_version']} at {team['postgres']}"]
+    for phase in ("saturated", "paced"):
+        res = team.get(phase)
+        if res:
+            lat, size = res["latency"]["ms"], res["latency"]["points_per_post"]
+            out.append(
+                f"- team {phase}: {res['clients']} clients × "
+                f"{res['steps_per_client']} steps → {res['servers']} servers: "
+                f"{res['points']:,} points in {res['seconds']:.2f} s, every one "
+                f"stored once; {res['latency']['posts']:,} records POSTs, latency "
+                f"median {lat['median']:.0f} ms, p90 {lat['p90']:.0f}, p99 "
+                f"{lat['p99']:.0f}, max {lat['max']:.0f}; points per POST median "
+                f"{size['median']:,}, max {size['max']:,}"
+            )
+    for name, res in (team.get("reads") or {}).items():
+        built = f"built in {res['build_s']:.0f} s" if res["build_s"] else "cached"
+        calls = "; ".join(
+            f"{call} cold {c['cold_ms']:.0f} ms, warm "
+            f"{c['min_ms']:.0f}–{c['max_ms']:.0f} ms"
+            for call, c in res["calls"].items()
+        )
+        out.append(f"- team reads {name} ({res['schema']}, {built}): {calls}")
     return out

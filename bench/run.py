@@ -6,7 +6,9 @@
 Each benchmark runs in a fresh subprocess with its own temporary RUNFOLD_DIR and
 RUNFOLD_SILENT=1. W&B runs from its own venv, ``bench/.venv-wandb`` (created here
 when missing), in offline mode with no network. Results also go to
-``bench/out/results.json``.
+``bench/out/results.json``. The team benchmark (``bench_team.py``) needs the
+PostgreSQL in ``RUNFOLD_TEST_POSTGRES`` (default ``127.0.0.1:5432/test``) and reports
+itself skipped without one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ HERE = Path(__file__).resolve().parent
 WANDB_VENV = HERE / ".venv-wandb"
 WANDB_PIN = "wandb==0.31.0"
 TIMEOUT_S = 900
+# The team benchmark's PostgreSQL (its jobs run without RUNFOLD_* variables).
+POSTGRES = os.environ.get(
+    "RUNFOLD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 @dataclass
@@ -53,6 +59,9 @@ def plan(quick: bool) -> list[Job]:
         Job("server", "bench_server.py",
             ["--chart-runs", "200", "--table-runs", "2000"] if quick else []),
         Job("online", "bench_online.py", ["--clients", "8", "--steps", steps]),
+        Job("team", "bench_team.py", ["--postgres", POSTGRES] + (
+            ["--clients", "8", "--steps", "5000", "--seconds", "3",
+             "--chart-runs", "200", "--table-runs", "2000"] if quick else [])),
     ]  # fmt: skip
 
 

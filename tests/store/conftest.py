@@ -17,9 +17,12 @@ import pytest
 
 from runfold.store import open_store
 
+# Read at import: the autouse runfold_dir fixture clears RUNFOLD_* variables
+# before any test runs, and CI's "PostgreSQL is required" must survive that.
 POSTGRES_URL = os.environ.get(
     "RUNFOLD_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )
+REQUIRE_POSTGRES = os.environ.get("RUNFOLD_REQUIRE_POSTGRES") == "1"
 
 
 def _postgres_schema() -> tuple[Any, str]:
@@ -28,7 +31,7 @@ def _postgres_schema() -> tuple[Any, str]:
 
         conn = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:  # noqa: BLE001 - any reason means "no server here"
-        if os.environ.get("RUNFOLD_REQUIRE_POSTGRES") == "1":
+        if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required here but unreachable: {exc}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {exc}")
     schema = "t_" + secrets.token_hex(6)

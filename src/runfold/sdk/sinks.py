@@ -101,7 +101,10 @@ class ServerRejected(RunfoldError):
     status = 400
 
 
-_CHUNK_POINTS = 200_000  # points per POST: a few MB of msgpack with usual keys
+# Points per POST. Small enough that a loaded server answers well within the read
+# timeout: a client that times out resends while its first copy may still hold the
+# run's row lock, and under overload those copies piled up (issue 7 load test).
+_CHUNK_POINTS = 50_000
 _CHUNK_RECORDS = 512
 _GZIP_ABOVE = 1 << 20
 _RETRYABLE = {408, 425, 429}
@@ -159,7 +162,7 @@ class HttpSink:
         api_key: str | None = None,
         resume: str | None = None,
         server_seq: int | None = None,
-        timeout: float = 30.0,
+        timeout: float = 120.0,
         transport: Any = None,
     ) -> None:
         import httpx  # only online runs pay for it

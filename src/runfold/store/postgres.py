@@ -40,9 +40,16 @@ class PostgresStore(SQLStore):
                 conn.commit()
 
         try:
+            # ``check``: a connection is tested (an empty query) as it leaves the
+            # pool, so one that PostgreSQL dropped (a restart, a failover, an idle
+            # timeout) is replaced there instead of failing the request that drew
+            # it. A connection that breaks mid-transaction fails that request (a
+            # 500, which clients retry) and the pool discards it on return.
             self._pool = ConnectionPool(
                 url, min_size=1, max_size=max_size, configure=configure, open=True,
-                timeout=30,
+                # A request that cannot get a connection within 10 s fails (a 5xx
+                # clients retry with backoff) instead of queueing ever longer.
+                timeout=10, check=ConnectionPool.check_connection,
             )  # fmt: skip
             self._pool.wait(timeout=30)
         except (psycopg.Error, OSError, Exception) as exc:
@@ -76,6 +83,10 @@ class PostgresStore(SQLStore):
     @contextmanager
     def _write(self) -> Iterator[Any]:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            # A writer waiting on a run's row lock (a resent batch whose first copy
+            # is still being applied) gives up after 10 s rather than hold a pooled
+            # connection; its client retries with backoff and ingest is idempotent.
+            cur.execute("SET LOCAL lock_timeout = '10s'")
             yield cur
 
     @contextmanager
