@@ -223,6 +223,12 @@ class Run:
     def _commit(self) -> None:
         self._close_row()
         self._step += 1
+        if self._watchers:
+            self._tell_watchers()
+
+    def _tell_watchers(self) -> None:
+        for watcher in list(self._watchers.values()):
+            watcher.on_step(self._step)
 
     def _close_row(self) -> None:
         """Hand the pending row (and its histograms, a record of their own) on."""
@@ -256,6 +262,8 @@ class Run:
         if step > self._step:
             self._close_row()
             self._step = step
+            if self._watchers:
+                self._tell_watchers()
         return True
 
     def _slow_value(self, key: Any, value: Any, pending: dict[str, Any]) -> None:
@@ -321,7 +329,8 @@ class Run:
         num_bins: int = 64,
     ) -> None:  # fmt: skip
         """Log per-layer histograms of a PyTorch model's gradients and/or parameters
-        (``log="gradients" | "parameters" | "all"``) every ``log_freq`` batches."""
+        (``log="gradients" | "parameters" | "all"``) on every ``log_freq``-th step
+        (one ``log`` call per batch: steps count batches)."""
         from .watch import Watcher
 
         if log is None:
