@@ -105,6 +105,11 @@ def demo(directory: str | None, project: str, steps: int) -> None:
 
     path = _store_dir(directory)
     os.environ["RUNFOLD_SILENT"] = "1"
+    # The demo's runs are synthetic: there is no training script, repository or
+    # console of theirs to record (this process's would be the CLI's own).
+    for name, value in (("CONSOLE", "off"), ("DISABLE_CODE", "1"),
+                        ("DISABLE_GIT", "1"), ("SYSTEM_SECONDS", "0")):  # fmt: skip
+        os.environ.setdefault("RUNFOLD_" + name, value)
     started = time.perf_counter()
     with _user_errors(), Progress() as progress:
         task = progress.add_task(
