@@ -46,3 +46,17 @@ def test_ui_serves_the_demo_store(runfold_dir: Path) -> None:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=20)
     assert f"at http://127.0.0.1:{port}/" in out
+
+
+def test_ui_on_a_port_in_use_says_so(runfold_dir: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["ui", "--port", str(port), "--no-browser"])
+    assert result.exit_code == 1
+    assert (
+        f"Error: Port {port} on 127.0.0.1 is in use (another runfold ui?)"
+        in result.output
+    )
+    assert f"runfold ui --port {port + 1}" in result.output

@@ -323,6 +323,21 @@ def login(base_url: str | None, key: str | None) -> None:
     click.echo(f"Saved the API key for {base_url} in {path}.")
 
 
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise click.ClickException(
+                f"Port {port} on {host} is in use (another runfold ui?). Stop it, or "
+                f"pass another port: runfold ui --port {port + 1}"
+            ) from None
+
+
 def _has_display() -> bool:
     import sys
 
@@ -344,6 +359,7 @@ def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
     from .store import open_store
 
     path = _store_dir(directory)
+    _check_port_free(host, port)
     with _user_errors():
         store = open_store(path / "runfold.db")
     app = create_app(store)
