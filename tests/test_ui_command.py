@@ -37,7 +37,7 @@ def test_ui_serves_the_demo_store(runfold_dir: Path) -> None:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"runfold ui did not serve: {proc.communicate()}")
                 time.sleep(0.1)
-        assert "demo: " in page.text and "runs" in page.text
+        assert 'src="/static/app.js"' in page.text
         groups = httpx.get(
             f"http://127.0.0.1:{port}/api/v1/projects/demo/groups"
         ).json()

@@ -39,13 +39,27 @@ def test_metrics_lists_logged_keys(seeded: LiveServer) -> None:
     }
 
 
-def test_home_page_lists_projects_escaped(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "path", ["/", "/projects/p", "/projects/p/groups/a%20b", "/projects/p/runs/r1"]
+)
+def test_ui_paths_serve_the_app_shell_under_a_strict_csp(
+    seeded: LiveServer, path: str
 ) -> None:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    _seed("x<script>")
-    page = httpx.get(f"{live_server.url}/").text
-    assert "x&lt;script&gt;: 2 runs, 2 groups" in page and "<script>" not in page
+    response = httpx.get(f"{seeded.url}{path}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<script type="module" src="/static/app.js"></script>' in response.text
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "asset", ["/static/app.js", "/static/vendor/preact-11.2.0.mjs", "/static/app.css"]
+)
+def test_ui_assets_are_served_with_their_types(seeded: LiveServer, asset: str) -> None:
+    response = httpx.get(f"{seeded.url}{asset}")
+    kind = "text/css" if asset.endswith(".css") else "text/javascript"
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(kind)
 
 
 def test_unknown_project_is_404_in_the_error_shape(seeded: LiveServer) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import html
+import mimetypes
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
@@ -22,6 +24,7 @@ __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 API_PREFIX = "/api/v1"
+WEB_DIR = Path(str(resources.files("runfold.web") / "static"))
 
 
 class BodyLimit:
@@ -76,20 +79,6 @@ def _is_file_upload(scope: Scope) -> bool:
     return scope.get("method") == "PUT" and "/files/" in scope.get("path", "")
 
 
-def _home(rows: list[Any], *, user: str | None = None) -> str:
-    items = "".join(
-        f"<li>{html.escape(p.name)}: {p.run_count} runs, {p.group_count} groups</li>"
-        for p in rows
-    )
-    who = f"<p>Signed in as {html.escape(user)}.</p>" if user else ""
-    return (
-        "<!doctype html><meta charset=utf-8><title>Runfold</title>"
-        f"<h1>Runfold</h1>{who}<p>The web UI arrives in the next release. Projects "
-        f"in this store:</p><ul>{items or '<li>none yet: try runfold demo</li>'}</ul>"
-        '<p>API: <a href="/api/docs">/api/docs</a></p>'
-    )
-
-
 _LOGIN_PAGE = (
     "<!doctype html><meta charset=utf-8><title>Runfold: log in</title>"
     "<h1>Runfold</h1><p>This server is in team mode. Log in with your user name and "
@@ -102,17 +91,31 @@ _LOGIN_PAGE = (
 )
 
 
-def _home_page(request: Request) -> str:
+def _ui_page(request: Request) -> Response:
+    """The web UI's page; in team mode without a session, the login form."""
     state = request.app.state
-    if not state.team_mode:
-        return _home(state.api.projects())
-    token = request.cookies.get(SESSION_COOKIE)
-    caller = state.store.caller_for_session(token) if token else None
-    if caller is None:
-        return _LOGIN_PAGE
-    names = state.store.team_project_names(caller.team_ids)
-    rows = [p for p in state.api.projects() if p.name in names]
-    return _home(rows, user=caller.user)
+    if state.team_mode:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is None or state.store.caller_for_session(token) is None:
+            return HTMLResponse(_LOGIN_PAGE)
+    return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+
+
+# The UI's pages: each serves the one HTML page; the front end routes by path.
+UI_PATHS = (
+    "/",
+    "/projects/{project}",
+    "/projects/{project}/groups/{group:path}",
+    "/projects/{project}/runs/{run_id}",
+    "/projects/{project}/compare",
+)
+
+
+def _mount_ui(app: FastAPI) -> None:
+    mimetypes.add_type("text/javascript", ".mjs")  # module scripts need a JS type
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    for path in UI_PATHS:
+        app.add_api_route(path, _ui_page, methods=["GET"], include_in_schema=False)
 
 
 def create_app(
@@ -158,9 +161,7 @@ def create_app(
     for module in (auth, projects, runs, groups, series, ingest):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> str:
-        return _home_page(request)
+    _mount_ui(app)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(SecurityHeaders)
