@@ -1,10 +1,20 @@
 // Runfold's web UI: a small router over the pages.
 import { html, render } from "./lib/ui.js";
 import { ProjectsPage } from "./pages/projects.js";
+import { ProjectPage } from "./pages/project.js";
+import { GroupPage } from "./pages/group.js";
+import { RunPage } from "./pages/run.js";
 
 function route(pathname) {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return html`<${ProjectsPage} />`;
+  if (parts[0] === "projects" && parts.length === 2) return html`<${ProjectPage} project=${parts[1]} />`;
+  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "runs") {
+    return html`<${RunPage} project=${parts[1]} runId=${parts[3]} />`;
+  }
+  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "groups") {
+    return html`<${GroupPage} project=${parts[1]} group=${parts[3]} />`;
+  }
   return html`<${NotFound} path=${pathname} />`;
 }
 
