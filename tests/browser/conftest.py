@@ -45,8 +45,11 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh 1280×800 page that fails the test on any console error."""
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A fresh 1280×800 page that fails the test on any console error.
+
+    It asks for ``live_server`` so that it is closed before the server stops: a
+    request still in flight when the server goes would log a refused connection."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     errors: list[str] = []
