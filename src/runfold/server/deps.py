@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from ..api import Api
 
-__all__ = ["get_api", "get_store", "ApiDep", "StoreDep"]
+__all__ = ["get_api", "get_store", "run_dir", "ApiDep", "StoreDep"]
 
 
 def get_store(request: Request) -> Any:
@@ -17,6 +18,14 @@ def get_store(request: Request) -> Any:
 
 def get_api(request: Request) -> Api:
     return request.app.state.api
+
+
+def run_dir(request: Request, project: str, run_id: str) -> Path | None:
+    """``<files_dir>/runs/<project>/<run_id>``, resolved: where a run's files and
+    console log live. None when the names would lead outside ``runs/``."""
+    runs = (Path(request.app.state.files_dir) / "runs").resolve()
+    path = (runs / project / run_id).resolve()
+    return path if path.is_relative_to(runs) else None
 
 
 # Route parameters: ``def route(api: ApiDep)``.

@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Request
 
 from ...errors import Conflict, NotFound, PayloadTooLarge, UsageError
 from ...settings import validate_project, validate_run_id
-from ..deps import StoreDep
+from ..deps import StoreDep, run_dir
 from ..jsonsafe import json_safe
 
 __all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "KINDS", "parse_records"]
@@ -310,9 +310,12 @@ def patch_run(
 # ---- files ----------------------------------------------------------------------
 
 
-def _file_target(files_dir: Path, project: str, run_id: str, path: str) -> Path:
-    _names(project, run_id)
-    root = (files_dir / "runs" / project / run_id / "files").resolve()
+def _file_target(request: Request, project: str, run_id: str, path: str) -> Path:
+    _names(project, run_id)  # valid names cannot lead outside runs/
+    directory = run_dir(request, project, run_id)
+    if directory is None:
+        raise UsageError(f"Run {run_id!r} of project {project!r} has no directory.")
+    root = (directory / "files").resolve()
     bad = (
         not path
         or path.startswith(("/", "\\"))
@@ -336,12 +339,12 @@ def _file_target(files_dir: Path, project: str, run_id: str, path: str) -> Path:
 
 @router.put("/projects/{project}/runs/{run_id}/files/{path:path}")
 async def put_file(
-    project: str, run_id: str, path: str, request: Request, store: StoreDep
+    project: str, run_id: str, path: str, request: Request
 ) -> dict[str, Any]:
     """Stream the body into the run's ``files/<path>`` (async: the body is read as
     it arrives, never held whole; writes go to a worker thread)."""
     limit: int = request.app.state.max_file_bytes
-    target = _file_target(request.app.state.files_dir, project, run_id, path)
+    target = _file_target(request, project, run_id, path)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(_too_large(limit))

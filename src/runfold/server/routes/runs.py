@@ -15,8 +15,8 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from ...api import Run, groups_of
-from ..deps import ApiDep
+from ...api import groups_of
+from ..deps import ApiDep, run_dir
 from ..schemas import (
     ByQuery,
     FiltersQuery,
@@ -83,7 +83,7 @@ def get_run(project: str, run_id: str, api: ApiDep, request: Request) -> JSONRes
         project=run.project,
         metadata=run.metadata,
         metrics={key: _reductions(s) for key, s in sorted(run.metrics.items())},
-        files=_files(_files_root(request, api.store), run),
+        files=_files(run_dir(request, project, run_id)),
     )
     return json_response(body)
 
@@ -93,23 +93,12 @@ def _reductions(stats: Any) -> dict[str, Any]:
     return {**{n: getattr(stats, n) for n in names}, "last_step": stats.last_step}
 
 
-def _files_root(request: Request, store: Any) -> Path | None:
-    """Where run files live: the app's ``files_dir``, else beside an SQLite
-    store's file; None for a store with no directory and no ``files_dir``."""
-    root = getattr(request.app.state, "files_dir", None)
-    if root is None and getattr(store, "path", None) is not None:
-        root = Path(store.path).parent
-    return Path(root) if root is not None else None
-
-
-def _files(root: Path | None, run: Run) -> list[dict[str, Any]]:
-    """Files under ``<root>/runs/<project>/<run_id>/files``, sorted by path, less
-    run.save()'s index."""
-    if root is None:
+def _files(directory: Path | None) -> list[dict[str, Any]]:
+    """Files under the run's ``files/``, sorted by path, less run.save()'s index."""
+    if directory is None:
         return []
-    runs_dir = (root / "runs").resolve()
-    files_dir = (runs_dir / run.project / run.id / "files").resolve()
-    if not files_dir.is_relative_to(runs_dir) or not files_dir.is_dir():
+    files_dir = (directory / "files").resolve()
+    if not files_dir.is_relative_to(directory) or not files_dir.is_dir():
         return []
     out = []
     for item in sorted(files_dir.rglob("*")):
