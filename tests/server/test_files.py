@@ -73,3 +73,18 @@ def test_console_output_and_search(run_with_files: str) -> None:
 def test_output_of_a_missing_run_is_404(live_server: LiveServer) -> None:
     response = httpx.get(f"{live_server.url}/api/v1/projects/f/runs/nope/output")
     assert response.status_code == 404
+
+
+def test_a_files_symlink_leading_out_of_the_run_exposes_nothing(
+    run_with_files: str, live_server: LiveServer, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("secret")
+    files = live_server.store_dir / "runs" / "f" / "run1" / "files"
+    for item in files.iterdir():
+        item.unlink()
+    files.rmdir()
+    files.symlink_to(outside, target_is_directory=True)
+    assert httpx.get(run_with_files).json()["files"] == []
+    assert httpx.get(f"{run_with_files}/files/secret.txt").status_code == 404

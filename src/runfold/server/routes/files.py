@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse
 
 from ...errors import NotFound
-from ..deps import ApiDep
+from ..deps import ApiDep, run_dir
 
 router = APIRouter(tags=["files"])
 
@@ -18,11 +18,10 @@ MAX_LINES = 10_000
 
 def _run_dir(request: Request, api: Any, project: str, run_id: str) -> Path:
     api.run(f"{project}/{run_id}")  # RunNotFound (404) for a run that is not there
-    runs = (Path(request.app.state.files_dir) / "runs").resolve()
-    run_dir = (runs / project / run_id).resolve()
-    if not run_dir.is_relative_to(runs):
+    directory = run_dir(request, project, run_id)
+    if directory is None:
         raise NotFound(f"Run {run_id!r} has no directory here.")
-    return run_dir
+    return directory
 
 
 @router.get("/projects/{project}/runs/{run_id}/files/{path:path}")
@@ -30,9 +29,14 @@ def download_file(
     project: str, run_id: str, path: str, request: Request, api: ApiDep
 ) -> FileResponse:
     """One of the run's saved files, as a download. Paths cannot leave the run."""
-    root = _run_dir(request, api, project, run_id) / "files"
+    directory = _run_dir(request, api, project, run_id)
+    root = (directory / "files").resolve()  # a `files` symlink must not lead out
     target = (root / path).resolve()
-    if not target.is_relative_to(root.resolve()) or not target.is_file():
+    if (
+        not root.is_relative_to(directory)
+        or not target.is_relative_to(root)
+        or not target.is_file()
+    ):
         raise NotFound(
             f"Run {run_id!r} has no file {path!r}. Its files are listed by "
             f"GET /api/v1/projects/{project}/runs/{run_id}."
