@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
-from .sdk.runlog import RUNLOG_NAME, Record, scan
+from .sdk.runlog import RUNLOG_NAME, Record, chunk_records, scan
 from .store.base import Store
 
 __all__ = ["find_run_logs", "sync_run_log", "upload_run_log", "SyncResult"]
 
 _BATCH_RECORDS = 64
+_BATCH_POINTS = 50_000
 
 
 @dataclass
@@ -53,17 +54,7 @@ def _identity(path: Path) -> tuple[str, str]:
 
 
 def _batches(records: Iterator[Record]) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    points = 0
-    for record in records:
-        batch.append(record)
-        if record[1] == "history":
-            points += len(record[2])
-        if len(batch) >= _BATCH_RECORDS or points >= 50_000:
-            yield batch
-            batch, points = [], 0
-    if batch:
-        yield batch
+    return chunk_records(records, max_points=_BATCH_POINTS, max_records=_BATCH_RECORDS)
 
 
 def sync_run_log(

@@ -318,3 +318,16 @@ def test_encode_matches_what_the_writer_appends(tmp_path: Path) -> None:
     _write(path, records)
 
     assert path.read_bytes() == MAGIC + encode(records)
+
+
+def test_chunk_records_keeps_order_and_both_limits() -> None:
+    from runfold.sdk.runlog import chunk_records
+
+    rows = [[s, 0.0, {"a": 1.0, "b": 2.0}] for s in range(10)]  # 20 values
+    records = [(1, "run", {}), (2, "history", rows), (3, "config", {}),
+               (4, "history", rows[:2]), (5, "finish", {})]  # fmt: skip
+    by_points = list(chunk_records(records, max_points=20, max_records=100))
+    assert [[r[0] for r in c] for c in by_points] == [[1, 2], [3, 4, 5]]
+    by_count = list(chunk_records(records, max_points=10**6, max_records=2))
+    assert [[r[0] for r in c] for c in by_count] == [[1, 2], [3, 4], [5]]
+    assert list(chunk_records([], max_points=1, max_records=1)) == []

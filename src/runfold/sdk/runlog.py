@@ -19,14 +19,16 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
-__all__ = ["MAGIC", "RUNLOG_NAME", "Record", "RunLogWriter", "scan", "read_end"]
+__all__ = [
+    "MAGIC", "RUNLOG_NAME", "Record", "RunLogWriter", "scan", "read_end", "chunk_records"
+]  # fmt: skip
 
 MAGIC = b"RFLOG01\n"
 RUNLOG_NAME = "run.rflog"
@@ -139,3 +141,27 @@ class RunLogWriter:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+def record_points(record: Record) -> int:
+    """How much a record weighs in a batch: its values for history, else 1."""
+    if record[1] != "history":
+        return 1
+    return sum(len(row[2]) for row in record[2])
+
+
+def chunk_records(
+    records: Iterable[Record], *, max_points: int, max_records: int
+) -> Iterator[list[Record]]:
+    """Records in order, in batches of at most ``max_records`` records that stop
+    once they hold ``max_points`` values (a record is never split)."""
+    chunk: list[Record] = []
+    points = 0
+    for record in records:
+        chunk.append(record)
+        points += record_points(record)
+        if points >= max_points or len(chunk) >= max_records:
+            yield chunk
+            chunk, points = [], 0
+    if chunk:
+        yield chunk

@@ -12,7 +12,6 @@ import gzip
 import os
 import shlex
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -20,7 +19,7 @@ from urllib.parse import quote
 import msgpack
 
 from ..errors import RunfoldError
-from .runlog import Record, scan
+from .runlog import Record, chunk_records, scan
 
 __all__ = [
     "Sink", "LocalSink", "NullSink", "HttpSink", "ServerRejected", "ServerUnavailable",
@@ -108,25 +107,6 @@ _CHUNK_POINTS = 50_000
 _CHUNK_RECORDS = 512
 _GZIP_ABOVE = 1 << 20
 _RETRYABLE = {408, 425, 429}
-
-
-def _points(record: Record) -> int:
-    if record[1] != "history":
-        return 1
-    return sum(len(row[2]) for row in record[2])
-
-
-def _chunks(records: list[Record]) -> Iterator[list[Record]]:
-    chunk: list[Record] = []
-    points = 0
-    for record in records:
-        chunk.append(record)
-        points += _points(record)
-        if points >= _CHUNK_POINTS or len(chunk) >= _CHUNK_RECORDS:
-            yield chunk
-            chunk, points = [], 0
-    if chunk:
-        yield chunk
 
 
 def _error_text(response: Any) -> str:
@@ -272,7 +252,9 @@ class HttpSink:
             todo = self._from_log(self.server_seq, upto)
         for _ in range(3):
             last = 0
-            for chunk in _chunks(todo):
+            for chunk in chunk_records(
+                todo, max_points=_CHUNK_POINTS, max_records=_CHUNK_RECORDS
+            ):
                 last = self._post(chunk)
                 if last < chunk[-1][0]:
                     break
