@@ -1,9 +1,17 @@
 // View state in the query string: a link (or a reload) reproduces the view.
+// The runs table owns:
 //   by=group&by=job_type   grouping keys in order; nogroup=1 when cleared
-//   q=text                 the text filter
+//   q=text                 the text filter (words, or expressions like config.lr>0.01)
 //   sort=-summary.loss     sort column, '-' for descending
 //   open=<key json>        expanded groups (repeat)
 //   agg.<column>=std       per summary column aggregate (mean is the default)
+//   hide=<key json>        a group's key or [run id] hidden from the charts (repeat)
+//   cols=<id>              the picked columns (repeat); absent: the defaults
+// Other parts of the page keep their own parameters (e.g. chart settings) through
+// updateParams; each writer leaves the others' parameters alone.
+
+const TABLE_KEYS = new Set(["by", "nogroup", "q", "sort", "open", "hide", "cols", "nocols"]);
+const isTableKey = (key) => TABLE_KEYS.has(key) || key.startsWith("agg.");
 
 export function readView(search = window.location.search) {
   const p = new URLSearchParams(search);
@@ -16,17 +24,23 @@ export function readView(search = window.location.search) {
     q: p.get("q") || "",
     sort: p.get("sort") || "",
     open: p.getAll("open"),
+    hide: p.getAll("hide"),
+    cols: p.has("nocols") ? [] : p.getAll("cols").length ? p.getAll("cols") : null, // null: default
     agg,
   };
 }
 
-export function viewSearch(view) {
-  const p = new URLSearchParams();
+export function viewSearch(view, base = "") {
+  const p = new URLSearchParams(base);
+  for (const key of [...p.keys()]) if (isTableKey(key)) p.delete(key);
   if (view.by && view.by.length === 0) p.set("nogroup", "1");
   for (const key of view.by || []) p.append("by", key);
   if (view.q) p.set("q", view.q);
   if (view.sort) p.set("sort", view.sort);
   for (const key of view.open || []) p.append("open", key);
+  for (const key of view.hide || []) p.append("hide", key);
+  if (view.cols && view.cols.length === 0) p.set("nocols", "1");
+  for (const key of view.cols || []) p.append("cols", key);
   for (const [col, how] of Object.entries(view.agg || {})) {
     if (how && how !== "mean") p.set(`agg.${col}`, how);
   }
@@ -34,10 +48,26 @@ export function viewSearch(view) {
   return text ? `?${text}` : "";
 }
 
-export function writeView(view) {
-  const search = viewSearch(view);
+function replaceSearch(search) {
   if (search === window.location.search) return;
   const url = `${window.location.pathname}${search}${window.location.hash}`;
   window.history.replaceState(window.history.state, "", url);
-  window.dispatchEvent(new Event("runfold:view")); // charts follow the table's view
+  window.dispatchEvent(new Event("runfold:view")); // other parts follow the view
+}
+
+export function writeView(view) {
+  replaceSearch(viewSearch(view, window.location.search));
+}
+
+// Read and change parameters the runs table does not own: `mutate` gets the
+// URLSearchParams of the current address and edits it in place.
+export function readParams() {
+  return new URLSearchParams(window.location.search);
+}
+
+export function updateParams(mutate) {
+  const p = new URLSearchParams(window.location.search);
+  mutate(p);
+  const text = p.toString();
+  replaceSearch(text ? `?${text}` : "");
 }
