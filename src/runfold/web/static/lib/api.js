@@ -28,3 +28,25 @@ export async function getJSON(path, params) {
 }
 
 export const enc = encodeURIComponent;
+
+// The team server's double-submit token: a write with the session cookie sends the
+// runfold_csrf cookie back in a header (a keyless local server ignores it).
+function cookie(name) {
+  for (const part of document.cookie.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return "";
+}
+
+export async function sendJSON(method, path, body) {
+  const headers = { accept: "application/json", "content-type": "application/json" };
+  const csrf = cookie("runfold_csrf");
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const response = await fetch(`/api/v1${path}`, {
+    method, headers, credentials: "same-origin", body: JSON.stringify(body),
+  });
+  const reply = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, reply.error || response.statusText);
+  return reply;
+}

@@ -1,58 +1,24 @@
-// The runs table with its Group control, text filter, sort and per-column
-// aggregates; used by the project workspace and (scoped) by the group page.
+// The runs table with its Group control, filter (words and expressions), column
+// picker, sort, per-column aggregates, eye toggles and selection; used by the project
+// workspace and (scoped) by the group page.
 import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { groupColor, runColor } from "../lib/colors.js";
+import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
+import { columnsOf, compare, defaultColumns, exact, flatten, lookup, runValue, same } from "../lib/runvalues.js";
 import { readView, writeView } from "../lib/url.js";
 import { Failure, fmt, when } from "./common.js";
+import { SelectionBar, Toolbar } from "./tabletools.js";
+
+export { exact, flatten };
 
 const RUN_LIMIT = 1000;
-const RUN_FIELDS = ["group", "job_type", "state", "host", "name", "tags"];
+const PAGE_ROWS = 200; // rows drawn at once; "Show more" draws the next page
 const STATE_ORDER = ["running", "crashed", "failed", "finished"];
 export const AGGREGATES = [
   ["mean", "mean"], ["mean_std", "mean ± std"], ["min", "min"], ["max", "max"],
   ["median", "median"], ["n", "n"],
 ];
-const MAX_SUMMARY_COLUMNS = 6;
-
-// ---- values -----------------------------------------------------------------
-
-export function flatten(obj, prefix = "", out = {}) {
-  for (const [key, value] of Object.entries(obj || {})) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === "object" && !Array.isArray(value)) flatten(value, path, out);
-    else out[path] = value;
-  }
-  return out;
-}
-
-function lookup(obj, path) {
-  // A config path into a nested object; keys may themselves hold dots.
-  if (obj === null || obj === undefined) return undefined;
-  if (Object.prototype.hasOwnProperty.call(obj, path)) return obj[path];
-  const parts = path.split(".");
-  for (let i = parts.length - 1; i > 0; i--) {
-    const head = parts.slice(0, i).join(".");
-    if (Object.prototype.hasOwnProperty.call(obj, head)) {
-      const inner = obj[head];
-      if (inner === "mixed") return "mixed";
-      if (inner && typeof inner === "object") return lookup(inner, parts.slice(i).join("."));
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-// Config values are shown exactly: no rounding that would merge or split values.
-export function exact(value) {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
-}
-
-function same(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
 
 function runtime(seconds) {
   if (seconds === null || seconds === undefined) return "";
@@ -78,46 +44,17 @@ export function aggregateText(stats, how) {
   return fmt(aggregate(stats, how));
 }
 
-// Missing values sort last in either direction.
-function compare(a, b, desc = false) {
-  const am = a === undefined || a === null || a === "";
-  const bm = b === undefined || b === null || b === "";
-  if (am || bm) return am && bm ? 0 : am ? 1 : -1;
-  const sign = desc ? -1 : 1;
-  if (typeof a === "number" && typeof b === "number") return sign * (a - b);
-  return sign * String(typeof a === "object" ? JSON.stringify(a) : a)
-    .localeCompare(String(typeof b === "object" ? JSON.stringify(b) : b), undefined, { numeric: true });
-}
+const runHideKey = (id) => JSON.stringify({ run: id });
 
-// ---- columns ----------------------------------------------------------------
-
-function columnsOf(runs) {
-  const configValues = new Map();
-  const summaryKeys = new Set();
-  for (const run of runs) {
-    for (const [path, value] of Object.entries(flatten(run.config))) {
-      if (value === null || value === undefined) continue;
-      if (!configValues.has(path)) configValues.set(path, new Set());
-      configValues.get(path).add(JSON.stringify(value));
+function useFilter(text) {
+  return useMemo(() => {
+    try {
+      return { filter: parseFilter(text), error: null };
+    } catch (e) {
+      if (!(e instanceof FilterError)) throw e;
+      return { filter: { words: [], terms: [] }, error: e.message };
     }
-    for (const [key, value] of Object.entries(run.summary || {})) {
-      if (typeof value === "number" && !key.startsWith("_")) summaryKeys.add(key);
-    }
-  }
-  const configKeys = [...configValues.keys()].sort();
-  const varying = configKeys.filter((k) => configValues.get(k).size > 1);
-  const summary = [...summaryKeys].sort((a, b) => {
-    const sa = a.includes("/") ? 0 : 1;
-    const sb = b.includes("/") ? 0 : 1;
-    return sa - sb || a.localeCompare(b);
-  }).slice(0, MAX_SUMMARY_COLUMNS);
-  return { configKeys, varying, summary };
-}
-
-function runValue(run, col) {
-  if (col.startsWith("config.")) return lookup(run.config, col.slice(7));
-  if (col.startsWith("summary.")) return (run.summary || {})[col.slice(8)];
-  return run[col];
+  }, [text]);
 }
 
 // ---- the component ----------------------------------------------------------
@@ -127,7 +64,9 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   const [filteredGroups, setFilteredGroups] = useState(null);
-  const [adding, setAdding] = useState("");
+  const [selected, setSelected] = useState(() => new Set());
+  const [reload, setReload] = useState(0);
+  const [rows, setRows] = useState(PAGE_ROWS);
 
   const update = (patch) => setView((v) => ({ ...v, ...patch }));
   useEffect(() => writeView(view), [view]);
@@ -143,26 +82,26 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     }).then((body) => { if (live) { setData(body); setError(null); } },
       (e) => { if (live) setError(e); });
     return () => { live = false; };
-  }, [project, filterText, byText]);
+  }, [project, filterText, byText, reload]);
 
   const runs = data ? data.runs : [];
   const anyGroup = runs.some((r) => r.group !== null && r.group !== undefined);
   const by = view.by === null && autoOff && data && !anyGroup ? [] : requestedBy;
   const grouped = by.length > 0 && data && data.groups;
-  const cols = useMemo(() => columnsOf(runs), [data]);
+  const cols = useMemo(() => {
+    const c = columnsOf(runs);
+    return { ...c, defaults: defaultColumns(c) };
+  }, [data]);
 
-  const q = view.q.trim().toLowerCase();
-  const shown = useMemo(() => {
-    if (!q) return runs;
-    return runs.filter((r) => [r.name, r.group || "", ...(r.tags || [])]
-      .some((s) => String(s).toLowerCase().includes(q)));
-  }, [data, q]);
+  const { filter, error: filterError } = useFilter(view.q);
+  const filtering = filter.words.length > 0 || filter.terms.length > 0;
+  const shown = useMemo(() => (filtering ? runs.filter((r) => matches(r, filter)) : runs), [data, filter]);
 
-  // Under a text filter the group rows are those of the matching runs only,
-  // aggregated by the server like any other group row.
+  // Under a filter the group rows are those of the matching runs only, aggregated
+  // by the server like any other group row.
   useEffect(() => {
     setFilteredGroups(null);
-    if (!q || !grouped) return undefined;
+    if (!filtering || !grouped) return undefined;
     let live = true;
     const ids = { id: { $in: shown.map((r) => r.id) } };
     const combined = filters ? { $and: [filters, ids] } : ids;
@@ -171,79 +110,109 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
         .then((body) => { if (live) setFilteredGroups(body.groups); }, (e) => { if (live) setError(e); });
     }, 150);
     return () => { live = false; clearTimeout(timer); };
-  }, [q, data, byText, grouped ? 1 : 0]);
+  }, [shown, byText, grouped ? 1 : 0]);
 
   if (error) return html`<${Failure} error=${error} />`;
   if (!data) return html`<p class="loading">Loading runs…</p>`;
 
-  const columns = [
-    ...cols.varying.map((k) => ({ id: `config.${k}`, label: k, kind: "config" })),
-    ...cols.summary.map((k) => ({ id: `summary.${k}`, label: k, kind: "summary" })),
-  ];
+  const columns = (view.cols ?? cols.defaults).map((id) => ({
+    id, label: id.replace(/^(config|summary)\./, ""), kind: id.startsWith("summary.") ? "summary" : "config",
+  }));
   const sortDesc = view.sort.startsWith("-");
   const sortCol = sortDesc ? view.sort.slice(1) : view.sort;
   const onSort = (col) => setView((v) => ({ ...v, sort: v.sort === col ? `-${col}` : col }));
-
   const sortRuns = (list) => {
     if (!sortCol) return list;
     return [...list].sort((a, b) => compare(runValue(a, sortCol), runValue(b, sortCol), sortDesc));
   };
   const runIndex = new Map(runs.map((r, i) => [r.id, i]));
   const byId = new Map(runs.map((r) => [r.id, r]));
+  const hidden = new Set(view.hide);
+  const toggleHide = (key) => update({ hide: hidden.has(key) ? view.hide.filter((k) => k !== key) : [...view.hide, key] });
+  const toggleSelect = (ids, on) => setSelected((prev) => {
+    const next = new Set(prev);
+    for (const id of ids) if (on) next.add(id); else next.delete(id);
+    return next;
+  });
 
   let body;
   let groupRows = null;
+  let drawn = 0;
   if (grouped) {
     const all = data.groups.map((g, i) => ({ ...g, color: groupColor(i) }));
     const colorOf = new Map(all.map((g) => [JSON.stringify(g.key), g.color]));
-    const source = q ? (filteredGroups || []) : data.groups;
+    const source = filtering ? (filteredGroups || []) : data.groups;
     groupRows = source.map((g) => ({ ...g, color: colorOf.get(JSON.stringify(g.key)) || groupColor(0) }));
     if (sortCol) {
       const gv = (g) => groupValue(g, sortCol, view.agg, byId);
       groupRows.sort((x, y) => compare(gv(x), gv(y), sortDesc));
     }
     const shownIds = new Set(shown.map((r) => r.id));
-    body = groupRows.map((g) => {
+    body = groupRows.slice(0, rows).map((g) => {
       const keyText = JSON.stringify(g.key);
       const open = view.open.includes(keyText);
       const toggle = () => update({
         open: open ? view.open.filter((k) => k !== keyText) : [...view.open, keyText],
       });
-      const members = open ? sortRuns(g.runs.map((id) => byId.get(id)).filter((r) => r && shownIds.has(r.id))) : [];
+      const memberIds = g.runs.filter((id) => shownIds.has(id));
+      const members = open ? sortRuns(memberIds.map((id) => byId.get(id)).filter(Boolean)) : [];
+      drawn += 1;
       return html`
         <${GroupRow} key=${keyText} project=${project} group=${g} by=${by} columns=${columns}
-          agg=${view.agg} open=${open} onToggle=${toggle} byId=${byId} groupLinks=${groupLinks} />
+          agg=${view.agg} open=${open} onToggle=${toggle} byId=${byId} groupLinks=${groupLinks}
+          hidden=${hidden.has(keyText)} onHide=${() => toggleHide(keyText)}
+          checked=${memberIds.length > 0 && memberIds.every((id) => selected.has(id))}
+          onCheck=${(on) => toggleSelect(memberIds, on)} />
         ${members.map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r}
-          columns=${columns} color=${g.color} member=${true} />`)}`;
+          columns=${columns} color=${g.color} member=${true} hidden=${hidden.has(runHideKey(r.id))}
+          onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
+          onCheck=${(on) => toggleSelect([r.id], on)} />`)}`;
     });
   } else {
-    body = sortRuns(shown).map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r}
-      columns=${columns} color=${runColor(runIndex.get(r.id))} />`);
+    const list = sortRuns(shown);
+    drawn = Math.min(rows, list.length);
+    body = list.slice(0, rows).map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r}
+      columns=${columns} color=${runColor(runIndex.get(r.id))} hidden=${hidden.has(runHideKey(r.id))}
+      onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
+      onCheck=${(on) => toggleSelect([r.id], on)} />`);
   }
+  const total = groupRows ? groupRows.length : shown.length;
 
   const head = (id, label, cls = "") => html`
     <th class=${`${cls} ${sortCol === id ? "sorted" : ""}`} data-col=${id} onClick=${() => onSort(id)}
+      tabindex="0" onKeyDown=${(e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); onSort(id); } }}
       title=${`Sort by ${label}`} aria-sort=${sortCol === id ? (sortDesc ? "descending" : "ascending") : "none"}>
       ${label}${sortCol === id ? (sortDesc ? " ▼" : " ▲") : ""}
     </th>`;
 
+  const gi = by.indexOf("group");
+  const selectedGroups = gi < 0 || !groupRows ? [] : groupRows
+    .filter((g) => g.key[gi] !== null && g.runs.length && g.runs.every((id) => selected.has(id)))
+    .map((g) => g.key[gi]);
+  const groupNames = [...new Set(runs.map((r) => r.group).filter((g) => g !== null && g !== undefined))].sort();
+
   return html`
     <div class="runs-table">
-      <${Toolbar} by=${by} cols=${cols} view=${view} update=${update} adding=${adding}
-        setAdding=${setAdding} counts=${{ runs: shown.length, total: data.total, groups: groupRows ? groupRows.length : null }} />
+      <${Toolbar} by=${by} cols=${cols} view=${view} update=${update} filterError=${filterError}
+        counts=${{ runs: shown.length, total: data.total, groups: groupRows ? groupRows.length : null }} />
+      <${SelectionBar} project=${project} selected=${selected} groups=${selectedGroups} groupNames=${groupNames}
+        clear=${() => setSelected(new Set())}
+        onMoved=${() => { setSelected(new Set()); setReload((n) => n + 1); }} />
       ${data.total > runs.length ? html`<p class="note muted" data-testid="truncated">
         Showing the first ${runs.length} of ${data.total} runs.</p>` : null}
       <div class="table-wrap">
         <table class="grid runs" data-testid="runs-table">
           <thead>
             <tr>
-              ${head("name", "Name")}${head("state", "State")}${head("group", "Group")}
+              <th class="pick" aria-label="Select and show"></th>
+              ${head("name", "Name", "first")}${head("state", "State")}${head("group", "Group")}
               ${head("job_type", "Job type")}${head("created_at", "Created")}${head("runtime", "Runtime", "num")}
               ${columns.map((c) => head(c.id, c.label, c.kind === "summary" ? "num" : "cfg"))}
             </tr>
             ${grouped ? html`
               <tr class="agg-row">
-                <th colspan="6" class="muted">${by.length ? "Group rows aggregate each summary column:" : ""}</th>
+                <th></th>
+                <th colspan="6" class="muted">Group rows aggregate each summary column:</th>
                 ${columns.map((c) => c.kind !== "summary" ? html`<th></th>` : html`
                   <th class="num">
                     <select data-testid=${`agg-${c.id}`} aria-label=${`Aggregate of ${c.label}`}
@@ -257,7 +226,10 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
           <tbody>${body}</tbody>
         </table>
       </div>
-      ${shown.length === 0 ? html`<p class="muted" data-testid="no-runs">No runs match${q ? ` “${view.q}”` : ""}.</p>` : null}
+      ${total > drawn ? html`<p class="note"><button class="rf-link" data-testid="show-more"
+        onClick=${() => setRows(rows + PAGE_ROWS)}>Show ${Math.min(PAGE_ROWS, total - drawn)} more</button>
+        <span class="muted">(${drawn} of ${total} ${groupRows ? "groups" : "runs"} shown)</span></p>` : null}
+      ${shown.length === 0 ? html`<p class="muted" data-testid="no-runs">No runs match${view.q ? ` “${view.q}”` : ""}.</p>` : null}
     </div>`;
 }
 
@@ -294,18 +266,33 @@ function StateRollup({ states }) {
     <span class=${`state ${s}`} data-state=${s}>${s} ${states[s]}</span>`)}</span>`;
 }
 
-function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, groupLinks }) {
+// The first cell of a row: select it, and show or hide it in the charts.
+function Pick({ checked, onCheck, hidden, onHide, label }) {
+  const stop = (e) => e.stopPropagation();
+  return html`
+    <td class="pick" onClick=${stop}>
+      <input type="checkbox" checked=${checked} aria-label=${`Select ${label}`} data-testid="select"
+        onChange=${(e) => onCheck(e.currentTarget.checked)} />
+      <button class=${`eye ${hidden ? "off" : ""}`} data-testid="eye" aria-pressed=${hidden ? "false" : "true"}
+        title=${hidden ? `Show ${label} in the charts` : `Hide ${label} from the charts`}
+        aria-label=${hidden ? `Show ${label} in the charts` : `Hide ${label} from the charts`}
+        onClick=${onHide}>${hidden ? "◌" : "●"}</button>
+    </td>`;
+}
+
+function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, groupLinks, hidden, onHide, checked, onCheck }) {
   const gi = by.indexOf("group");
   const groupName = gi >= 0 ? group.key[gi] : null;
   const stop = (e) => e.stopPropagation();
   const cell = (value) => value === "mixed"
     ? html`<span class="mixed">mixed</span>` : exact(value);
   return html`
-    <tr class=${`group ${open ? "open" : ""}`} data-testid="group-row" data-key=${JSON.stringify(group.key)}
-      onClick=${onToggle} aria-expanded=${open ? "true" : "false"}>
-      <td class="gname">
-        <button class="caret" aria-label=${open ? "Collapse" : "Expand"} onClick=${(e) => { stop(e); onToggle(); }}>
-          ${open ? "▾" : "▸"}</button>
+    <tr class=${`group ${open ? "open" : ""} ${hidden ? "hidden-line" : ""}`} data-testid="group-row"
+      data-key=${JSON.stringify(group.key)} onClick=${onToggle} aria-expanded=${open ? "true" : "false"}>
+      <${Pick} checked=${checked} onCheck=${onCheck} hidden=${hidden} onHide=${onHide} label=${group.name} />
+      <td class="gname first">
+        <button class="caret" aria-label=${open ? `Collapse ${group.name}` : `Expand ${group.name}`}
+          onClick=${(e) => { stop(e); onToggle(); }}>${open ? "▾" : "▸"}</button>
         <span class="swatch" style=${{ background: group.color }}></span>
         ${groupLinks && groupName !== null && groupName !== undefined
           ? html`<a class="name" href=${`/projects/${enc(project)}/groups/${enc(groupName)}`} onClick=${stop}
@@ -323,10 +310,11 @@ function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, grou
     </tr>`;
 }
 
-function RunRow({ project, run, columns, color, member }) {
+function RunRow({ project, run, columns, color, member, hidden, onHide, checked, onCheck }) {
   return html`
-    <tr class=${member ? "member" : "single"} data-testid="run-row" data-id=${run.id}>
-      <td class="rname">
+    <tr class=${`${member ? "member" : "single"} ${hidden ? "hidden-line" : ""}`} data-testid="run-row" data-id=${run.id}>
+      <${Pick} checked=${checked} onCheck=${onCheck} hidden=${hidden} onHide=${onHide} label=${run.name} />
+      <td class="rname first">
         <span class="swatch" style=${{ background: color }}></span>
         <a href=${`/projects/${enc(project)}/runs/${enc(run.id)}`}>${run.name}</a>
         ${(run.tags || []).map((t) => html` <span class="tag">${t}</span>`)}
@@ -339,33 +327,4 @@ function RunRow({ project, run, columns, color, member }) {
       ${columns.map((c) => html`<td class=${c.kind === "summary" ? "num" : ""} data-col=${c.id}>
         ${c.kind === "summary" ? fmt(runValue(run, c.id)) : exact(runValue(run, c.id))}</td>`)}
     </tr>`;
-}
-
-function Toolbar({ by, cols, view, update, adding, setAdding, counts }) {
-  const options = [...RUN_FIELDS, ...cols.configKeys.map((k) => `config.${k}`)].filter((k) => !by.includes(k));
-  const add = (key) => { if (key) update({ by: [...by, key], open: [] }); setAdding(""); };
-  const remove = (key) => update({ by: by.filter((k) => k !== key), open: [] });
-  const exceptSeed = cols.varying.filter((k) => k !== "seed" && !k.endsWith(".seed")).map((k) => `config.${k}`);
-  return html`
-    <div class="toolbar" data-testid="group-control">
-      <input type="search" class="filter" placeholder="Filter name, group, tags" aria-label="Filter runs"
-        data-testid="filter" value=${view.q} onInput=${(e) => update({ q: e.currentTarget.value })} />
-      <span class="label">Group by</span>
-      <span class="chips" data-testid="group-chips">
-        ${by.map((k, i) => html`<span class="chip" data-key=${k}>
-          ${i > 0 ? html`<span class="muted">then </span>` : null}${k}
-          <button aria-label=${`Remove ${k}`} title="Remove" onClick=${() => remove(k)}>×</button></span>`)}
-        ${by.length === 0 ? html`<span class="muted">none (single runs)</span>` : null}
-      </span>
-      <select data-testid="group-add" aria-label="Add a grouping key" value=${adding}
-        onChange=${(e) => add(e.currentTarget.value)}>
-        <option value="">+ add key…</option>
-        ${options.map((k) => html`<option value=${k}>${k}</option>`)}
-      </select>
-      ${exceptSeed.length ? html`<button data-testid="group-except-seed" title=${exceptSeed.join(", ")}
-        onClick=${() => update({ by: exceptSeed, open: [] })}>config.* except seed</button>` : null}
-      <button data-testid="group-clear" disabled=${by.length === 0} onClick=${() => update({ by: [], open: [] })}>Clear</button>
-      <span class="spacer"></span>
-      <span class="muted" data-testid="counts">${counts.runs} of ${counts.total} runs${counts.groups !== null ? ` · ${counts.groups} groups` : ""}</span>
-    </div>`;
 }
