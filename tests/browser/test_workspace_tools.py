@@ -5,6 +5,7 @@ compare them, and sorting from the keyboard."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -79,8 +80,6 @@ def test_filter_expressions_pick_the_runs_the_api_picks(
             and acc is not None
             and acc >= 0.5
         )
-        import re
-
         match = match and re.search("rank-?[0-9]", run.name, re.I) is not None
         assert (run.id in shown) == match, run.name
 

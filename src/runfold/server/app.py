@@ -79,16 +79,8 @@ def _is_file_upload(scope: Scope) -> bool:
     return scope.get("method") == "PUT" and "/files/" in scope.get("path", "")
 
 
-_LOGIN_PAGE = (
-    "<!doctype html><meta charset=utf-8><title>Runfold: log in</title>"
-    "<h1>Runfold</h1><p>This server is in team mode. Log in with your user name and "
-    "an API key (an admin creates one with <code>runfold admin key create "
-    "USER</code>).</p>"
-    '<form method=post action="/api/v1/auth/login">'
-    "<label>User <input name=user autocomplete=username required></label> "
-    "<label>API key <input name=key type=password autocomplete=current-password "
-    "required></label> <button>Log in</button></form>"
-)
+# The page depends on the session (login form or UI): never reuse it unasked.
+_REVALIDATE = {"Cache-Control": "no-cache"}
 
 
 def _ui_page(request: Request) -> Response:
@@ -97,8 +89,10 @@ def _ui_page(request: Request) -> Response:
     if state.team_mode:
         token = request.cookies.get(SESSION_COOKIE)
         if token is None or state.store.caller_for_session(token) is None:
-            return HTMLResponse(_LOGIN_PAGE)
-    return FileResponse(WEB_DIR / "index.html", media_type="text/html")
+            return HTMLResponse(auth.login_page(), headers=_REVALIDATE)
+    return FileResponse(
+        WEB_DIR / "index.html", media_type="text/html", headers=_REVALIDATE
+    )
 
 
 # The UI's pages: each serves the one HTML page; the front end routes by path.

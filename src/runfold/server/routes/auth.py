@@ -12,12 +12,13 @@ writes). A form post (the home page's login form) is answered with a redirect to
 from __future__ import annotations
 
 import hmac
+import html
 import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
 from ...errors import AuthError, Forbidden, UsageError
@@ -45,6 +46,25 @@ BAD_LOGIN_BODY = 'Send {"user": NAME, "key": API_KEY} as JSON, or a form.'
 CROSS_SITE_LOGIN = "Login forms are accepted only from this server's own pages."
 
 
+_LOGIN_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Runfold: log in</title>"
+    '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+    "<h1>Runfold</h1><p>This server is in team mode. Log in with your user name and "
+    "an API key (an admin creates one with <code>runfold admin key create "
+    "USER</code>).</p>{error}"
+    '<form method=post action="/api/v1/auth/login">'
+    "<label>User <input name=user autocomplete=username required></label> "
+    "<label>API key <input name=key type=password autocomplete=current-password "
+    "required></label> <button>Log in</button></form>"
+)
+
+
+def login_page(error: str | None = None) -> str:
+    """The team server's login form (the UI's page until there is a session)."""
+    shown = f"<p role=alert><strong>{html.escape(error)}</strong></p>" if error else ""
+    return _LOGIN_PAGE.format(error=shown)
+
+
 class LoginIn(BaseModel):
     user: str
     key: str
@@ -52,9 +72,10 @@ class LoginIn(BaseModel):
 
 class SessionOut(BaseModel):
     ok: bool
-    user: str
+    user: str | None
     teams: list[str]
     csrf_token: str | None = None
+    team_mode: bool = True
 
 
 def _login_fields(body: bytes, content_type: str) -> tuple[str, str, bool]:
@@ -97,6 +118,8 @@ def login(request: Request, body: RawBody) -> Response:
         _check_same_origin(request)
     store = request.app.state.store
     opened = store.create_session(user, key)
+    if opened is None and is_form:  # a person at the form: show it again, with why
+        return HTMLResponse(login_page(BAD_LOGIN), status_code=401)
     if opened is None:
         raise AuthError(BAD_LOGIN)
     caller, token = opened
@@ -139,9 +162,12 @@ def logout(request: Request) -> Response:
 
 @router.get("/auth/session", response_model=SessionOut)
 def session(request: Request) -> dict[str, Any]:
-    """The user and teams behind this request's key or session cookie."""
+    """The user and teams behind this request's key or session cookie; on a keyless
+    server (not team mode) ``user`` is null and ``team_mode`` false."""
+    if not request.app.state.team_mode:
+        return {"ok": True, "user": None, "teams": [], "team_mode": False}
     caller = caller_of(request)
-    if caller is None:
+    if caller is None:  # authorize has already refused a request without a caller
         raise UsageError(NOT_TEAM_MODE)
     token = request.cookies.get(SESSION_COOKIE)
     return {
@@ -149,4 +175,5 @@ def session(request: Request) -> dict[str, Any]:
         "user": caller.user,
         "teams": request.app.state.store.team_names(caller.team_ids),
         "csrf_token": csrf_token_for(token) if token else None,
+        "team_mode": True,
     }
