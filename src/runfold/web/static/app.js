@@ -4,11 +4,15 @@ import { ProjectsPage } from "./pages/projects.js";
 import { ProjectPage } from "./pages/project.js";
 import { GroupPage } from "./pages/group.js";
 import { RunPage } from "./pages/run.js";
+import { ComparePage } from "./pages/compare.js";
 
 function route(pathname) {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return html`<${ProjectsPage} />`;
   if (parts[0] === "projects" && parts.length === 2) return html`<${ProjectPage} project=${parts[1]} />`;
+  if (parts[0] === "projects" && parts.length === 3 && parts[2] === "compare") {
+    return html`<${ComparePage} project=${parts[1]} />`;
+  }
   if (parts[0] === "projects" && parts.length === 4 && parts[2] === "runs") {
     return html`<${RunPage} project=${parts[1]} runId=${parts[3]} />`;
   }
