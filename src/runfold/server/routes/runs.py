@@ -14,8 +14,10 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from ...api import groups_of
+from ...errors import NotFound
 from ..deps import ApiDep, run_dir
 from ..schemas import (
     ByQuery,
@@ -188,3 +190,105 @@ def extreme_samples(values: np.ndarray, samples: int) -> np.ndarray:
         _, first = np.unique(slice_of[order], return_index=True)
         picks.append(inner[order[first]])
     return np.unique(np.concatenate(picks))
+
+
+# ---- histograms -------------------------------------------------------------
+#
+#     GET /api/v1/projects/{project}/runs/{run_id}/histograms
+#     GET /api/v1/projects/{project}/runs/{run_id}/histograms/{key}?samples=200
+
+MAX_HISTOGRAM_STEPS = 2_000
+
+
+class HistogramKeyOut(BaseModel):
+    key: str
+    steps: int
+    first_step: int
+    last_step: int
+
+
+class HistogramKeysOut(BaseModel):
+    keys: list[HistogramKeyOut]
+
+
+class HistogramOut(BaseModel):
+    key: str
+    total: int
+    sampled: bool
+    samples: int
+    steps: list[int]
+    timestamps: list[float]
+    bins: list[list[float | None]]
+    counts: list[list[float | None]]
+
+
+@router.get(
+    "/projects/{project}/runs/{run_id}/histograms", response_model=HistogramKeysOut
+)
+def list_histograms(project: str, run_id: str, api: ApiDep) -> JSONResponse:
+    """The run's histogram keys (logged with ``runfold.Histogram``), each with its
+    number of steps and its first and last step, sorted by key."""
+    run = api.run(f"{project}/{run_id}")
+    out = []
+    for key in _histogram_candidates(api, run):
+        steps = [h["_step"] for h in run.histograms(key)]
+        if steps:
+            out.append({"key": key, "steps": len(steps),
+                        "first_step": steps[0], "last_step": steps[-1]})  # fmt: skip
+    return json_response({"keys": out})
+
+
+def _histogram_candidates(api: Any, run: Any) -> list[str]:
+    """Keys that may hold histograms for the run: the project's keys that are not
+    one of its scalar series (histograms have no per-run reductions)."""
+    # The store has no per-run index of histogram keys yet, so each candidate is
+    # read in full to count its steps; fine for a run page, not for a table.
+    return [k for k in api.store.metric_keys(run.project) if k not in run.metrics]
+
+
+@router.get(
+    "/projects/{project}/runs/{run_id}/histograms/{key:path}",
+    response_model=HistogramOut,
+)
+def get_histogram(
+    project: str,
+    run_id: str,
+    key: str,
+    api: ApiDep,
+    samples: Annotated[
+        int,
+        Query(
+            ge=2,
+            le=MAX_HISTOGRAM_STEPS,
+            description="At most this many steps, evenly spaced by index (the first "
+            "and last always in); ``sampled`` says whether any were left out.",
+        ),
+    ] = 200,
+) -> JSONResponse:
+    """One histogram key over steps, in step order: per step its bin ``edges``
+    (``bins``, len(counts) + 1 of them) and ``counts``, as logged. ``total`` is the
+    number of steps logged; 404 when the run has no histogram ``key``."""
+    run = api.run(f"{project}/{run_id}")
+    rows = run.histograms(key)
+    if not rows:
+        raise NotFound(
+            f"Run {run_id!r} has no histogram {key!r}. Its histogram keys are "
+            f"listed by GET /api/v1/projects/{project}/runs/{run_id}/histograms."
+        )
+    picked = even_samples(len(rows), samples)
+    chosen = [rows[i] for i in picked]
+    return json_response({
+        "key": key, "total": len(rows), "sampled": len(chosen) < len(rows),
+        "samples": samples,
+        "steps": [r["_step"] for r in chosen],
+        "timestamps": [r["_timestamp"] for r in chosen],
+        "bins": [r["bins"] for r in chosen],
+        "counts": [r["counts"] for r in chosen],
+    })  # fmt: skip
+
+
+def even_samples(n: int, samples: int) -> list[int]:
+    """At most ``samples`` indices of ``0..n-1``, evenly spaced, first and last in."""
+    if n <= samples:
+        return list(range(n))
+    return sorted({int(i) for i in np.linspace(0, n - 1, samples).round()})
