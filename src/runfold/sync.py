@@ -1,6 +1,7 @@
 """Load run logs into the store, or upload them to a server: offline runs, shared
 cluster directories, rsynced run directories, and runs whose process died (or whose
-server was down) before all their records arrived.
+server was down) before all their records arrived. An upload also sends the run's
+files (``files/`` and ``output.log``) that the server lacks.
 
 Ingest is idempotent by (run, sequence), so syncing twice adds nothing twice.
 """
@@ -8,8 +9,9 @@ Ingest is idempotent by (run, sequence), so syncing twice adds nothing twice.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,8 @@ class SyncResult:
     run_id: str
     records: int
     last_seq: int
+    files: int = 0  # files uploaded (upload_run_log only)
+    files_refused: dict[str, str] = field(default_factory=dict)  # path -> why
 
 
 def find_run_logs(path: Path) -> list[Path]:
@@ -94,10 +98,15 @@ def upload_run_log(
     *,
     api_key: str | None = None,
     on_batch: Callable[[int], Any] | None = None,
+    on_refused: Callable[[str, str], Any] | None = None,
 ) -> SyncResult:
     """Upload the records of one run log that the server at ``base_url`` lacks:
-    asks the server for the run's last seq first, then sends only what follows."""
+    asks the server for the run's last seq first, then sends only what follows.
+    Then the run's files that the server lacks; a file the server refuses (too
+    large) is reported to ``on_refused(path, why)`` (default: printed to stderr)
+    and the upload goes on."""
     from .sdk.sinks import HttpSink, ServerUnavailable
+    from .sdk.uploads import upload_changed
 
     project, run_id = _identity(path)
     sink = HttpSink(base_url, project, run_id, path, api_key=api_key)
@@ -114,6 +123,9 @@ def upload_run_log(
             count += len(batch)
             if on_batch is not None:
                 on_batch(len(batch))
+        files, refused = upload_changed(
+            sink, path.parent, on_refused=on_refused or _print_refused
+        )
     except ServerUnavailable as exc:
         raise ServerUnavailable(
             f"{str(exc)[:1].upper()}{str(exc)[1:]}. Check the URL and that the server "
@@ -123,5 +135,9 @@ def upload_run_log(
         sink.close()
     return SyncResult(
         path=path, project=project, run_id=run_id, records=count,
-        last_seq=sink.server_seq or after,
+        last_seq=sink.server_seq or after, files=files, files_refused=refused,
     )  # fmt: skip
+
+
+def _print_refused(remote: str, why: str) -> None:
+    print(f"runfold sync: {why}; it was not uploaded.", file=sys.stderr)

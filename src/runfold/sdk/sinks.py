@@ -23,6 +23,7 @@ from .runlog import Record, chunk_records, scan
 
 __all__ = [
     "Sink", "LocalSink", "NullSink", "HttpSink", "ServerRejected", "ServerUnavailable",
+    "FileRefused",
 ]  # fmt: skip
 
 
@@ -100,6 +101,11 @@ class ServerRejected(RunfoldError):
     status = 400
 
 
+class FileRefused(ServerRejected):
+    """The server refused one file (too large, a name it does not allow): the run's
+    records and other files go on."""
+
+
 # Points per POST. Small enough that a loaded server answers well within the read
 # timeout: a client that times out resends while its first copy may still hold the
 # run's row lock, and under overload those copies piled up (issue 7 load test).
@@ -107,6 +113,7 @@ _CHUNK_POINTS = 50_000
 _CHUNK_RECORDS = 512
 _GZIP_ABOVE = 1 << 20
 _RETRYABLE = {408, 425, 429}
+_FILE_CHUNK = 1 << 20
 
 
 def _error_text(response: Any) -> str:
@@ -169,14 +176,23 @@ class HttpSink:
         )
         self._transport_error = httpx.TransportError
         self._run_path = f"/runs/{quote(run_id, safe='')}"
+        # Files go on a client of their own: a long upload from the file thread
+        # shares no connection (or lock) with the records.
+        self._files_client = httpx.Client(
+            base_url=self._client.base_url, headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            transport=transport,
+        )  # fmt: skip
 
     # ---- requests -----------------------------------------------------------
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+    def _request(
+        self, method: str, url: str, *, client: Any = None, **kwargs: Any
+    ) -> Any:
         if self.rejected is not None:
             raise ServerRejected(self.rejected)
         try:
-            response = self._client.request(method, url, **kwargs)
+            response = (client or self._client).request(method, url, **kwargs)
         except self._transport_error as exc:
             raise ServerUnavailable(
                 f"cannot reach the Runfold server at {self.base_url} "
@@ -280,6 +296,67 @@ class HttpSink:
 
     def close(self) -> None:
         self._client.close()
+        self._files_client.close()
+
+    # ---- files --------------------------------------------------------------
+
+    @property
+    def takes_files(self) -> bool:
+        """Whether files may go now: the server has accepted this run (a run that
+        was down at init is checked by the first records) and nothing was refused."""
+        return self.server_seq is not None and self.rejected is None
+
+    def upload_file(self, remote: str, path: Path, size: int) -> None:
+        """PUT the first ``size`` bytes of ``path`` as the run's file ``remote``,
+        streamed in 1 MiB pieces. ServerUnavailable: retry later; FileRefused: this
+        file cannot go as it is; OSError: the file changed under the upload."""
+        parts = remote.split("/")
+        if remote.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            # An HTTP client folds dot segments into the URL: it would go elsewhere.
+            raise FileRefused(
+                f"{remote!r} is not a path inside the run; it was not uploaded"
+            )
+        url = f"{self._run_path}/files/{quote(remote, safe='/')}"
+        with open(path, "rb") as source:
+            response = self._request(
+                "PUT", url, client=self._files_client,
+                content=_exactly(source, size, path),
+                headers={"content-length": str(size),
+                         "content-type": "application/octet-stream"},
+            )  # fmt: skip
+        if response.status_code == 413:
+            raise FileRefused(
+                f"the server at {self.base_url} refused {remote} ({size} bytes): "
+                f"{_error_text(response)} Ask its admin to raise the limit, or save "
+                "a smaller file"
+            )
+        if response.status_code in (401, 403):
+            raise self._reject(response, f"file {remote}")
+        if response.status_code != 200:
+            raise FileRefused(
+                f"the server at {self.base_url} refused {remote} "
+                f"({response.status_code}: {_error_text(response)})"
+            )
+
+    def server_files(self) -> dict[str, int]:
+        """The run's files on the server: path -> size ({} when it cannot say)."""
+        response = self._request("GET", self._run_path, client=self._files_client)
+        if response.status_code != 200:
+            return {}
+        files = response.json().get("files") or []
+        return {f["path"]: int(f["size"]) for f in files if "path" in f}
 
     def sync_command(self, run_dir: Path) -> str:
         return f"{_local_sync_command(run_dir)} --base-url {shlex.quote(self.base_url)}"
+
+
+def _exactly(source: Any, size: int, path: Path) -> Any:
+    """The first ``size`` bytes of an open file, in pieces: the length was sent
+    ahead, so a file that shrank under the upload ends it with OSError."""
+    left = size
+    while left > 0:
+        chunk = source.read(min(_FILE_CHUNK, left))
+        if not chunk:
+            raise OSError(f"{path} shrank while it was being uploaded")
+        left -= len(chunk)
+        yield chunk

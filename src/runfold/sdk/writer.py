@@ -9,7 +9,9 @@ lock) and returns. Two daemon threads do the rest:
 * the ship thread hands the records on to the sink (the store, later a server),
   retrying with backoff when it fails, and beats the run's heartbeat.
 
-They are separate so that a slow or unavailable sink never delays the run log.
+They are separate so that a slow or unavailable sink never delays the run log. A
+third, the file thread (uploads.py), copies changed ``run.save`` files and, online,
+uploads the run's files; ``close`` gives it the same deadline as the records.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from .runlog import Record, RunLogWriter
 from .sinks import ServerRejected, Sink
+from .uploads import FileThread
 
 __all__ = ["RunWriter", "Control"]
 
@@ -89,6 +92,7 @@ class RunWriter:
         )
         self._log_thread.start()
         self._ship_thread.start()
+        self.files = FileThread(runlog.path.parent, sink)
 
     # ---- log thread ---------------------------------------------------------
 
@@ -273,12 +277,17 @@ class RunWriter:
         self._give_up_at = time.monotonic() + timeout
         self._ship_stopping.set()
         self._ship_wake.set()
+        self.files.finish(self._give_up_at)
         self._ship_thread.join(timeout + 1.0)
+        self.files.join(max(0.0, self._give_up_at - time.monotonic()) + 1.0)
         done = self.shipped_seq >= self._seq and not self._unlogged
         self._try(self.sink.heartbeat)
         self.runlog.close()
         if self._unlogged:
             self.spilled_to = self._spill(self._unlogged)
+        missing = self.files.report(self.sink.sync_command(self.runlog.path.parent))
+        if missing:
+            print(missing, file=sys.stderr)
         return done
 
     spilled_to: Path | None = None
