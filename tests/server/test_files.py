@@ -88,3 +88,25 @@ def test_a_files_symlink_leading_out_of_the_run_exposes_nothing(
     files.symlink_to(outside, target_is_directory=True)
     assert httpx.get(run_with_files).json()["files"] == []
     assert httpx.get(f"{run_with_files}/files/secret.txt").status_code == 404
+
+
+def test_a_name_too_long_for_the_filesystem_is_404_not_a_crash(
+    run_with_files: str,
+) -> None:
+    response = httpx.get(f"{run_with_files}/files/{'x' * 5000}")
+    assert response.status_code == 404
+    assert "has no file" in response.json()["error"]
+
+
+def test_uploaded_console_log_shows_and_partial_files_do_not(
+    run_with_files: str, live_server: LiveServer
+) -> None:
+    # what an online run leaves on the server: output.log among its files, and
+    # an upload still in progress
+    run_dir = live_server.store_dir / "runs" / "f" / "run1"
+    (run_dir / "output.log").rename(run_dir / "files" / "output.log")
+    (run_dir / "files" / ".big.bin.1.2.part").write_bytes(b"half")
+    output = httpx.get(f"{run_with_files}/output").json()
+    assert output["total"] == 4 and output["lines"][-1] == "Warning: LR high"
+    listed = [f["path"] for f in httpx.get(run_with_files).json()["files"]]
+    assert listed == ["model.txt", "output.log"]

@@ -129,3 +129,9 @@ def test_bad_requests_say_what_to_do(
     assert response.status_code == status, response.text
     body = response.json()
     assert body["ok"] is False and needle in body["error"]
+
+
+def test_histogram_keys_are_not_offered_as_line_charts(server: LiveServer) -> None:
+    metrics = httpx.get(f"{server.url}/api/v1/projects/{P}/metrics").json()["metrics"]
+    assert "loss" in metrics
+    assert "weights/layer.0" not in metrics and "grads" not in metrics

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ProjectNotFound, RunNotFound, UsageError
 from .accounts import AccountsMixin
 from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state, rule_for
+from .reports import ReportsMixin
 
 __all__ = ["SQLStore"]
 
@@ -110,7 +111,7 @@ class _RunChanges:
                 self.fields["meta"] = _dumps(body["meta"])
 
 
-class SQLStore(AccountsMixin):
+class SQLStore(AccountsMixin, ReportsMixin):
     """Shared implementation of the Store protocol over a DB-API connection."""
 
     dialect = "sql"
@@ -510,12 +511,25 @@ class SQLStore(AccountsMixin):
     def metric_keys(self, project: str) -> list[str]:
         with self._read() as cur:
             project_id = self._project_id(cur, project, create=False)
-            rows = self._all(
+            rows = self._all(  # scalar series only: histogram keys have no stats
                 cur,
-                "SELECT key FROM metrics WHERE project_id = ? ORDER BY key",
+                "SELECT m.key FROM metrics m WHERE m.project_id = ? AND EXISTS "
+                "(SELECT 1 FROM metric_stats s WHERE s.metric_id = m.id) ORDER BY m.key",
                 (project_id,),
             )
         return [r[0] for r in rows]
+
+    def histogram_keys(self, run_pk: int) -> list[tuple[str, int, int, int]]:
+        """The run's histogram keys: (key, steps, first step, last step), by key."""
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT m.key, COUNT(*), MIN(h.step), MAX(h.step) FROM histograms h "
+                "JOIN metrics m ON m.id = h.metric_id WHERE h.run_pk = ? "
+                "GROUP BY m.key ORDER BY m.key",
+                (run_pk,),
+            )
+        return [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
     def _pk_chunks(self, run_pks: list[int]) -> Iterator[list[int]]:
         for i in range(0, len(run_pks), _IN_CHUNK):

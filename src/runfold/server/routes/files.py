@@ -31,12 +31,12 @@ def download_file(
     """One of the run's saved files, as a download. Paths cannot leave the run."""
     directory = _run_dir(request, api, project, run_id)
     root = (directory / "files").resolve()  # a `files` symlink must not lead out
-    target = (root / path).resolve()
-    if (
-        not root.is_relative_to(directory)
-        or not target.is_relative_to(root)
-        or not target.is_file()
-    ):
+    try:
+        target = (root / path).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except OSError:  # a name the filesystem cannot hold (too long, ...): not there
+        found = False
+    if not root.is_relative_to(directory) or not found:
         raise NotFound(
             f"Run {run_id!r} has no file {path!r}. Its files are listed by "
             f"GET /api/v1/projects/{project}/runs/{run_id}."
@@ -56,8 +56,12 @@ def console_output(
     limit: int = Query(2000, ge=1, le=MAX_LINES, description="The last N lines."),
 ) -> dict[str, Any]:
     """The run's console output (output.log): the last ``limit`` lines, optionally
-    only those containing ``q`` (case-insensitive)."""
-    log = _run_dir(request, api, project, run_id) / "output.log"
+    only those containing ``q`` (case-insensitive). An online run uploads it as one
+    of its files, so that copy is read where the run wrote none here."""
+    directory = _run_dir(request, api, project, run_id)
+    log = directory / "output.log"
+    if not log.is_file():
+        log = directory / "files" / "output.log"
     lines = (
         log.read_text("utf-8", errors="replace").splitlines() if log.is_file() else []
     )

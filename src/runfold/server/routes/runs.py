@@ -95,8 +95,12 @@ def _reductions(stats: Any) -> dict[str, Any]:
     return {**{n: getattr(stats, n) for n in names}, "last_step": stats.last_step}
 
 
+_PARTIAL = (".part", ".runfold-part")  # the server's and the SDK's files in progress
+
+
 def _files(directory: Path | None) -> list[dict[str, Any]]:
-    """Files under the run's ``files/``, sorted by path, less run.save()'s index."""
+    """Files under the run's ``files/``, sorted by path, less run.save()'s index
+    and copies or uploads still in progress."""
     if directory is None:
         return []
     files_dir = (directory / "files").resolve()
@@ -104,7 +108,12 @@ def _files(directory: Path | None) -> list[dict[str, Any]]:
         return []
     out = []
     for item in sorted(files_dir.rglob("*")):
-        if item.name == _INDEX_FILE or item.is_symlink() or not item.is_file():
+        if (
+            item.name == _INDEX_FILE
+            or item.name.endswith(_PARTIAL)
+            or item.is_symlink()
+            or not item.is_file()
+        ):
             continue
         rel = item.relative_to(files_dir).as_posix()
         out.append({"path": rel, "size": item.stat().st_size})
@@ -229,21 +238,11 @@ def list_histograms(project: str, run_id: str, api: ApiDep) -> JSONResponse:
     """The run's histogram keys (logged with ``runfold.Histogram``), each with its
     number of steps and its first and last step, sorted by key."""
     run = api.run(f"{project}/{run_id}")
-    out = []
-    for key in _histogram_candidates(api, run):
-        steps = [h["_step"] for h in run.histograms(key)]
-        if steps:
-            out.append({"key": key, "steps": len(steps),
-                        "first_step": steps[0], "last_step": steps[-1]})  # fmt: skip
+    out = [
+        {"key": key, "steps": steps, "first_step": first, "last_step": last}
+        for key, steps, first, last in api.store.histogram_keys(run.pk)
+    ]
     return json_response({"keys": out})
-
-
-def _histogram_candidates(api: Any, run: Any) -> list[str]:
-    """Keys that may hold histograms for the run: the project's keys that are not
-    one of its scalar series (histograms have no per-run reductions)."""
-    # The store has no per-run index of histogram keys yet, so each candidate is
-    # read in full to count its steps; fine for a run page, not for a table.
-    return [k for k in api.store.metric_keys(run.project) if k not in run.metrics]
 
 
 @router.get(
