@@ -638,3 +638,153 @@ def test_group_series_downsampled_read_equals_raw_read_on_random_runs(
         raw = api.group_series(project, "loss", buckets=buckets, smoothing=smoothing)
 
     assert_same_series(lod, raw)
+
+
+# ---- zoom (x_min / x_max) ---------------------------------------------------
+
+
+def test_group_series_zoom_gives_exact_points_in_the_range(api: runfold.Api) -> None:
+    rng = np.random.default_rng(21)
+    runs = [rng.normal(size=n).tolist() for n in (300, 250, 280)]
+    log_runs("p", "g", runs)
+
+    whole = api.group_series("p", "loss", buckets=50)[0]
+    (entry,) = api.group_series("p", "loss", buckets=50, x_min=100, x_max=140.5)
+
+    assert whole["mode"] == "buckets"  # 300 steps do not fit 50 buckets
+    assert entry["mode"] == "exact"  # the 41 steps 100..140 do
+    assert entry["x"] == entry["x_lo"] == entry["x_hi"] == list(range(100, 141))
+    assert all(type(x) is int for x in entry["x"])
+    for i, step in enumerate(entry["x"]):
+        assert_point(entry, i, numpy_column([r[step] for r in runs if step < len(r)]))
+
+
+def test_group_series_zoom_buckets_cover_only_the_range(api: runfold.Api) -> None:
+    rng = np.random.default_rng(22)
+    runs = [rng.normal(size=n).tolist() for n in (3000, 2600)]
+    log_runs("p", "g", runs)
+
+    (entry,) = api.group_series("p", "loss", buckets=100, x_min=1000, x_max=1999)
+
+    # Steps 1000..1999 in at most 100 buckets of a power-of-two grid: width 16
+    # (1999 // 16 - 1000 // 16 = 62; width 8 would need 125). Unzoomed it is 32.
+    width = 16
+    assert entry["mode"] == "buckets"
+    assert len(entry["x"]) <= 100
+    starts = list(range(1000 // width * width, 2000, width))
+    assert entry["x_lo"] == [max(s, 1000) for s in starts]
+    assert entry["x"] == entry["x_hi"] == [min(s + width - 1, 1999) for s in starts]
+    for i, (lo, hi) in enumerate(zip(entry["x_lo"], entry["x_hi"], strict=True)):
+        column = [float(np.mean(r[lo : hi + 1])) for r in runs]
+        assert_point(entry, i, numpy_column(column))
+
+
+def test_group_series_zoom_on_wall_time_buckets_the_points_in_the_range(
+    api: runfold.Api,
+) -> None:
+    for r, jitter in enumerate((0.0, 0.3)):
+        rows = [(k, 100.0 + k + jitter, {"loss": float(k)}) for k in range(200)]
+        ingest_run(api.store, "p", f"r{r}", rows, created_at=1000.0 + r)
+
+    (entry,) = api.group_series(
+        "p", "loss", x="_timestamp", buckets=10, x_min=150.0, x_max=170.0
+    )
+
+    # points at 150, 150.3, ..., 169.3, 170: buckets over 150 .. 170 only
+    assert entry["mode"] == "buckets"
+    assert entry["x_lo"][0] == 150.0 and entry["x_hi"][-1] == 170.0
+    assert len(entry["x"]) == 10
+    assert all(
+        hi - lo == pytest.approx(2.0)
+        for lo, hi in zip(entry["x_lo"], entry["x_hi"], strict=True)
+    )
+    assert entry["mean"][0] == pytest.approx(50.5)  # 50, 51 of each run
+    assert sum(entry["count"]) == 20
+
+
+@pytest.mark.parametrize("smoothing", [None, 0.8])
+def test_group_series_zoom_on_the_unzoomed_grid_gives_the_unzoomed_points(
+    api: runfold.Api, smoothing: float | None
+) -> None:
+    # Zooming to 640..end keeps width 32 (as unzoomed), on the same grid: the
+    # points there, smoothed too (smoothing runs from each run's start), are the
+    # unzoomed ones.
+    rng = np.random.default_rng(23)
+    log_runs("p", "g", [rng.normal(size=n).tolist() for n in (3000, 1800, 2500)])
+
+    (whole,) = api.group_series("p", "loss", buckets=100, smoothing=smoothing)
+    (zoom,) = api.group_series("p", "loss", buckets=100, smoothing=smoothing, x_min=640)
+
+    start = whole["x_lo"].index(640)
+    for name in ("x", "x_lo", "x_hi", "count"):
+        assert zoom[name] == whole[name][start:]
+    for name in STATS:
+        got = [
+            None if v is None else pytest.approx(v, rel=1e-9)
+            for v in whole[name][start:]
+        ]
+        assert zoom[name] == got
+
+
+def test_group_series_zoom_keeps_exact_smoothing_of_the_whole_run(
+    api: runfold.Api,
+) -> None:
+    log_runs("p", "g", [[float(v) for v in range(40)], [float(-v) for v in range(30)]])
+
+    (whole,) = api.group_series("p", "loss", smoothing=0.9)
+    (zoom,) = api.group_series("p", "loss", smoothing=0.9, x_min=10, x_max=20)
+
+    assert zoom["x"] == list(range(10, 21))
+    assert zoom["mean"] == pytest.approx(whole["mean"][10:21], rel=1e-12)
+
+
+def test_group_series_zoom_with_no_points_in_the_range_is_empty(
+    api: runfold.Api,
+) -> None:
+    log_runs("p", "g", [[1.0, 2.0, 3.0]])
+
+    (entry,) = api.group_series("p", "loss", x_min=50, x_max=60)
+
+    assert entry["x"] == [] and entry["count"] == [] and entry["runs"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"x_min": 5, "x_max": 1}, "x_min=5 is above x_max=1"),
+     ({"x_min": math.nan}, "x_min=nan must be a finite number"),
+     ({"x_max": math.inf}, "x_max=inf must be a finite number")],
+)  # fmt: skip
+def test_group_series_rejects_a_bad_zoom(
+    api: runfold.Api, kwargs: dict[str, Any], message: str
+) -> None:
+    ingest_run(api.store, "p", "r1", [(0, 0.0, {"loss": 1.0})])
+
+    with pytest.raises(runfold.UsageError, match=message):
+        api.group_series("p", "loss", **kwargs)
+
+
+def test_series_route_takes_the_zoom_and_names_a_bad_one(live_server: Any) -> None:
+    import httpx
+
+    from runfold.server.jsonsafe import json_safe
+
+    for values in ([float(v) for v in range(30)], [2.0 * v for v in range(20)]):
+        run = runfold.init(
+            project="p", dir=str(live_server.store_dir), group="g", reinit=True
+        )
+        for value in values:
+            run.log({"loss": value})
+        run.finish()
+    url = f"{live_server.url}/api/v1/projects/p/series"
+    params: dict[str, Any] = {"metric": "loss", "x_min": 5, "x_max": 9.5}
+    body = httpx.get(url, params=params, timeout=10).json()
+
+    (entry,) = body["series"]["loss"]
+    api = runfold.Api(live_server.store_dir)
+    assert entry == json_safe(api.group_series("p", "loss", x_min=5, x_max=9.5)[0])
+    assert entry["x"] == [5, 6, 7, 8, 9] and entry["mean"][0] == 7.5
+    assert entry["running"] == 0 and len(entry["run_ids"]) == 2
+
+    bad = httpx.get(url, params={"metric": "loss", "x_min": 9, "x_max": 5}, timeout=10)
+    assert bad.status_code == 400
+    assert "x_min=9.0 is above x_max=5.0" in bad.json()["error"]

@@ -332,19 +332,23 @@ class Api:
         self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",
         buckets: int = 1000, smoothing: float | None = None,
         filters: Mapping[str, Any] | None = None,
+        x_min: float | None = None, x_max: float | None = None,
     ) -> list[dict[str, Any]]:  # fmt: skip
         """Per group: key, name, x, x_lo, x_hi, mean, median, min, max, std (ddof=1),
-        stderr, count (lists of equal length), runs and mode. ``by=[]`` gives one
-        entry per run."""
+        stderr, count (lists of equal length), runs, run_ids, running (how many of
+        them are running) and mode. ``by=[]`` gives one entry per run.
+        ``x_min``/``x_max`` zoom: only points in that x range, with
+        ``buckets`` buckets covering just it."""
         return self.group_series_of(
             project, [metric], by, x=x, buckets=buckets, smoothing=smoothing,
-            filters=filters,
+            filters=filters, x_min=x_min, x_max=x_max,
         )[metric]  # fmt: skip
 
     def group_series_of(
         self, project: str, metrics: Sequence[str], by: Sequence[str] = ("group",),
         x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
         filters: Mapping[str, Any] | None = None,
+        x_min: float | None = None, x_max: float | None = None,
     ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
         """``group_series`` for several metrics at once (one chart page): the runs
         are listed, filtered and grouped once. Returns ``{metric: entries}``."""
@@ -354,10 +358,71 @@ class Api:
         groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
         return {
             metric: group_series(
-                self._store, groups, metric, x=x, buckets=buckets, smoothing=smoothing
+                self._store,
+                groups,
+                metric,
+                x=x,
+                buckets=buckets,
+                smoothing=smoothing,
+                x_min=x_min,
+                x_max=x_max,
             )
             for metric in dict.fromkeys(metrics)
         }
 
     def close(self) -> None:
         self._store.close()
+
+    # ---- reports (issue 8): dicts shaped as the HTTP API's report JSON ----------
+
+    def reports(self, project: str, group: str | None = None) -> list[dict[str, Any]]:
+        """The project's reports (no blocks), newest updated first; with
+        ``group``, only the reports about that experiment."""
+        from .store.reports import report_fields
+
+        found = self._store.list_reports(_project_name(project), group=group)
+        return [report_fields(r) for r in found]
+
+    def report(
+        self, project: str, report_id: str, version: int | None = None
+    ) -> dict[str, Any]:
+        """One report with its blocks: the latest version, or ``version``."""
+        from .store.reports import report_fields
+
+        found = self._store.get_report(_project_name(project), report_id, version)
+        return report_fields(found)
+
+    def create_report(
+        self, project: str, title: str, blocks: Sequence[Mapping[str, Any]] = (),
+        group: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Publish a report (version 1), e.g. from a notebook: ``blocks`` as in
+        the reports API (markdown, chart, runs, group, file); UsageError says
+        which block is wrong."""
+        from .reports import validate_blocks
+        from .store.reports import report_fields
+
+        found = self._store.create_report(
+            _project_name(project), title, group=group,
+            blocks=validate_blocks(list(blocks)),
+        )  # fmt: skip
+        return report_fields(found)
+
+    def update_report(
+        self, project: str, report_id: str, *, title: str | None = None,
+        blocks: Sequence[Mapping[str, Any]] | None = None, group: Any = ...,
+        base_version: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Save a new version with the fields given (``group=None`` detaches the
+        report from its group); every earlier version is kept. With
+        ``base_version``, Conflict when a newer version was saved meanwhile."""
+        from .reports import validate_blocks
+        from .store.reports import report_fields
+
+        changes: dict[str, Any] = {} if group is ... else {"group": group}
+        found = self._store.update_report(
+            _project_name(project), report_id, title=title,
+            blocks=None if blocks is None else validate_blocks(list(blocks)),
+            base_version=base_version, **changes,
+        )  # fmt: skip
+        return report_fields(found)

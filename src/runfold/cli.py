@@ -427,6 +427,83 @@ def server(
     )  # fmt: skip
 
 
+@cli.group()
+def report() -> None:
+    """List a project's reports and export them (HTML or Markdown)."""
+
+
+@report.command("list")
+@click.argument("project")
+@click.option("--group", help="Only the reports about this group.")
+@click.option("--dir", "directory", help=DIR_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def report_list(
+    project: str, group: str | None, directory: str | None, as_json: bool
+) -> None:
+    """List the reports of PROJECT, the latest updated first."""
+    with _user_errors():
+        found = _api(directory).reports(project, group=group)
+    if as_json:
+        _print_json(found)
+        return
+    rows = [[r["id"], r["title"], r["group"], r["version"], _when(r["updated_at"]),
+             r["author"]] for r in found]  # fmt: skip
+    _table(f"Reports of {project} ({len(found)})",
+           ["id", "title", "group", "version", "updated", "author"], rows)  # fmt: skip
+
+
+@report.command("export")
+@click.argument("report_id")
+@click.option("--project", required=True, help="The report's project.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md"]), default="html",
+    show_default=True,
+    help="html: one self-contained file; md: Markdown with charts as PNG files.",
+)  # fmt: skip
+@click.option(
+    "--out", required=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="The file to write (Markdown: its PNGs go in a folder beside it).",
+)  # fmt: skip
+@click.option("--version", "version", type=click.IntRange(min=1),
+              help="An older version (default: the latest).")  # fmt: skip
+@click.option("--dir", "directory", help=DIR_HELP)
+def report_export(
+    report_id: str, project: str, fmt: str, out: Path, version: int | None,
+    directory: str | None,
+) -> None:  # fmt: skip
+    """Export report REPORT_ID: charts carry their plotted numbers, drawn offline."""
+    api = _api(directory)
+    files_dir = _store_dir(directory)
+    with _user_errors():
+        found = api.report(project, report_id, version)
+        if fmt == "html":
+            from .reports.html_export import export_html
+
+            page = export_html(api, found, files_dir)
+            written = [_write_text(out, page)]
+        else:
+            from .reports.md_export import export_markdown
+
+            try:
+                written = export_markdown(api, found, out, files_dir)
+            except OSError as exc:
+                raise click.ClickException(
+                    f"Cannot write {str(out)!r}: {exc}."
+                ) from None
+    click.echo(f"Wrote {written[0]}" + (
+        f" and {len(written) - 1} file(s) in {written[1].parent}" if len(written) > 1 else ""
+    ))  # fmt: skip
+
+
+def _write_text(path: Path, text: str) -> Path:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"Cannot write {str(path)!r}: {exc}.") from None
+    return path
+
+
 cli.add_command(admin)
 
 

@@ -16,6 +16,17 @@ aggregates: the raw points in exact mode, the run's bucket means (each weighing
 as many points as it holds) in bucket mode. So the raw and the downsampled read
 give the same smoothed numbers.
 
+Zoom (``x_min``/``x_max``, either or both): only the points with x in
+[x_min, x_max] are aggregated, and the ``buckets`` buckets cover only them, so a
+zoomed chart gets finer points (exact points again once the runs' x values in the
+range fit, with the same sharing rule as above). Step buckets stay power-of-two
+wide on the same grid as without a range (the smallest width that fits the
+range's first to last step in ``buckets`` buckets); a bucket's ``x_lo`` is clipped
+to the range's first step. Smoothing still runs from each run's start, so a zoomed
+line is the unzoomed one seen closer: exact points smooth the raw points before
+the cut; bucket means are smoothed with the run's points before the range (bucketed
+the same way) leading in. A zoomed request reads raw points.
+
 Reading: small requests read raw points. A stepped request over runs longer than
 ``buckets`` reads the store's downsampled form instead (same bucket means, a
 fraction of the bytes), which keeps 1,000 runs × 10,000 steps fast.
@@ -23,6 +34,7 @@ fraction of the bytes), which keeps 1,000 runs × 10,000 steps fast.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,6 +92,8 @@ def _entry(key: tuple, runs: list[Any], x: np.ndarray, lo: np.ndarray, hi: np.nd
         "key": key,
         "name": key_label(key),
         "runs": len(runs),
+        "run_ids": [r.id for r in runs],
+        "running": sum(1 for r in runs if r.state == "running"),
         "mode": mode,
         "x": x.tolist(),
         "x_lo": lo.tolist(),
@@ -101,35 +115,80 @@ def group_series(
     x: str = "_step",
     buckets: int = 1000,
     smoothing: float | None = None,
+    x_min: float | None = None,
+    x_max: float | None = None,
 ) -> list[dict[str, Any]]:
     """One entry per group: key, name, x, x_lo, x_hi, mean, median, min, max, std,
-    stderr, count (lists of equal length), runs and mode ('exact' or 'buckets')."""
+    stderr, count (lists of equal length), runs (how many), run_ids, running (how
+    many of them are running: a chart polls while any is) and mode ('exact' or
+    'buckets').
+    ``x_min``/``x_max``: aggregate only the points in that x range (a zoom)."""
     weight = _check(buckets, smoothing)
+    span = _span(x_min, x_max)
     all_runs = {r.pk: r for _, runs in groups for r in runs}.values()
     stats = [r.metrics.get(metric) for r in all_runs]
     counts = [s.count for s in stats if s is not None]
     if not counts:
         return [_entry(k, r, *(np.zeros(0),) * 3, cross_run_stats([], [])[1], "exact")
                 for k, r in groups]  # fmt: skip
-    if x == "_step" and max(counts) > buckets and buckets <= LOD_SIZE:
+    if span is None and x == "_step" and max(counts) > buckets and buckets <= LOD_SIZE:
         max_step = max(s.last_step for s in stats if s is not None)
         return _from_lods(store, groups, metric, max_step, buckets, weight)
     xy = _runs_x_y(store, list(all_runs), metric, x)
-    return _from_raw(groups, xy, x, buckets, weight)
+    return _from_raw(groups, xy, x, buckets, weight, span)
+
+
+def _span(x_min: float | None, x_max: float | None) -> tuple[float, float] | None:
+    """The zoom range as (low, high), or None for the whole axis."""
+    if x_min is None and x_max is None:
+        return None
+    for name, value in (("x_min", x_min), ("x_max", x_max)):
+        if value is not None and not math.isfinite(value):
+            raise UsageError(f"{name}={value!r} must be a finite number, e.g. 100.")
+    low = -math.inf if x_min is None else float(x_min)
+    high = math.inf if x_max is None else float(x_max)
+    if low > high:
+        raise UsageError(
+            f"x_min={x_min!r} is above x_max={x_max!r}: give the range low to high."
+        )
+    return low, high
+
+
+def _cut(xv: np.ndarray, yv: np.ndarray, span: tuple[float, float] | None) -> tuple:
+    if span is None:
+        return xv, yv
+    keep = (xv >= span[0]) & (xv <= span[1])
+    return xv[keep], yv[keep]
+
+
+def _zoom_step_width(low: int, high: int, buckets: int) -> int:
+    """Smallest power of two ``w`` with steps low..high in at most ``buckets``
+    buckets of the grid [k*w, (k+1)*w)."""
+    width = 1
+    while high // width - low // width >= buckets:
+        width *= 2
+    return width
 
 
 def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x: str,
-              buckets: int, weight: float) -> list[dict[str, Any]]:  # fmt: skip
+              buckets: int, weight: float,
+              span: tuple[float, float] | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    inside = {pk: _cut(xv, yv, span) for pk, (xv, yv) in xy.items()}
     union = (
-        np.unique(np.concatenate([xv for xv, _ in xy.values()])) if xy else np.zeros(0)
+        np.unique(np.concatenate([xv for xv, _ in inside.values()]))
+        if inside
+        else np.zeros(0)
     )
     out = []
     shared = x == "_step" or len(union) <= max(
-        (len(np.unique(xv)) for xv, _ in xy.values()), default=0
+        (len(np.unique(xv)) for xv, _ in inside.values()), default=0
     )
     if len(union) <= buckets and shared:
-        if weight:
-            xy = {pk: (xv, ema(yv, weight)) for pk, (xv, yv) in xy.items()}
+        if weight:  # smooth from each run's start, then cut to the range
+            inside = {
+                pk: _cut(xv, ema(yv, weight), span) for pk, (xv, yv) in xy.items()
+            }
+        xy = inside
         for key, runs in groups:
             pairs = [xy[r.pk] for r in runs if r.pk in xy]
             pos, stats = cross_run_stats([p[0] for p in pairs], [p[1] for p in pairs])
@@ -139,43 +198,75 @@ def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x
         return out
     lo_x, hi_x = float(union[0]), float(union[-1])
     if x == "_step":
-        width = float(step_width(int(hi_x), buckets))
+        width = float(
+            step_width(int(hi_x), buckets)
+            if span is None
+            else _zoom_step_width(int(lo_x), int(hi_x), buckets)
+        )
         origin = 0.0
     else:
         width = (hi_x - lo_x) / buckets or 1.0
         origin = lo_x
+
+    def bucket_ids(xv: np.ndarray) -> np.ndarray:
+        if x == "_step":
+            return (xv // width).astype(np.int64)
+        return np.minimum(((xv - origin) // width).astype(np.int64), buckets - 1)
+
     for key, runs in groups:
         ids_list, means_list = [], []
         for r in runs:
-            if r.pk in xy:
-                xv, yv = xy[r.pk]
-                if x == "_step":
-                    idx = (xv // width).astype(np.int64)
-                else:
-                    idx = np.minimum(
-                        ((xv - origin) // width).astype(np.int64), buckets - 1
-                    )
-                ids, means, counts = bucket_means(idx, yv)
+            if r.pk in inside:
+                xv, yv = inside[r.pk]
+                ids, means, counts = bucket_means(bucket_ids(xv), yv)
                 if weight:
                     # Smooth the bucket means, as _from_lods must: smoothing the raw
                     # points first gave other numbers than the lod read of the same
                     # request (e.g. buckets=1024 vs 1025 over the same width).
-                    means = ema(means, weight, counts)
+                    means = _smooth(xy[r.pk], span, bucket_ids, means, counts, weight)
                 ids_list.append(ids)
                 means_list.append(means)
         pos, stats = cross_run_stats(ids_list, means_list)
         out.append(
-            _bucket_entry(key, runs, pos, stats, origin, width, hi_x, x == "_step")
+            _bucket_entry(
+                key,
+                runs,
+                pos,
+                stats,
+                origin,
+                width,
+                hi_x,
+                x == "_step",
+                None if span is None else lo_x,
+            )
         )
     return out
 
 
+def _smooth(run_xy: tuple, span: tuple[float, float] | None, bucket_ids: Any,
+            means: np.ndarray, counts: np.ndarray, weight: float) -> np.ndarray:  # fmt: skip
+    """EMA of a run's bucket means in the range, led in by its bucket means before
+    the range (a zoomed line stays the unzoomed one, seen closer)."""
+    if span is None:
+        return ema(means, weight, counts)
+    xv, yv = run_xy
+    before = xv < span[0]
+    _, lead, lead_counts = bucket_means(bucket_ids(xv[before]), yv[before])
+    smoothed = ema(
+        np.concatenate([lead, means]), weight, np.concatenate([lead_counts, counts])
+    )
+    return smoothed[len(lead) :]
+
+
 def _bucket_entry(key: tuple, runs: list[Any], ids: np.ndarray, stats: dict, origin: float,
-                  width: float, top: float, is_step: bool) -> dict[str, Any]:  # fmt: skip
+                  width: float, top: float, is_step: bool,
+                  first: float | None = None) -> dict[str, Any]:  # fmt: skip
     lo = origin + ids * width
     if is_step:
         lo = lo.astype(np.int64)
         hi = np.minimum(lo + int(width) - 1, int(top))
+        if first is not None:
+            lo = np.maximum(lo, int(first))
         return _entry(key, runs, hi, lo, hi, stats, "buckets")
     hi = np.minimum(lo + width, top)
     return _entry(key, runs, (lo + hi) / 2, lo, hi, stats, "buckets")

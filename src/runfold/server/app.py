@@ -17,7 +17,7 @@ from ..errors import UsageError
 from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
-from .routes import auth, files, groups, ingest, projects, runs, series
+from .routes import auth, files, groups, ingest, projects, reports, runs, series
 from .routes.ingest import MAX_FILE_BYTES
 
 __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
@@ -102,6 +102,8 @@ UI_PATHS = (
     "/projects/{project}/groups/{group:path}",
     "/projects/{project}/runs/{run_id}",
     "/projects/{project}/compare",
+    "/projects/{project}/reports",
+    "/projects/{project}/reports/{report_id}",
 )
 
 
@@ -152,7 +154,7 @@ def create_app(
     install_error_handlers(app)
     gate = [Depends(authorize)]
     app.include_router(auth.public_router, prefix=API_PREFIX)
-    for module in (auth, projects, runs, files, groups, series, ingest):
+    for module in (auth, projects, runs, files, groups, series, ingest, reports):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
 
     _mount_ui(app)

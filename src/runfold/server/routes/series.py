@@ -2,6 +2,7 @@
 
 GET /api/v1/projects/{project}/series?metric=loss&metric=acc&by=group&buckets=1000
 GET /api/v1/projects/{project}/series?metric=loss&ungrouped=true   # one line per run
+GET /api/v1/projects/{project}/series?metric=loss&x_min=100&x_max=200  # a zoom
 """
 
 from __future__ import annotations
@@ -52,20 +53,35 @@ def get_series(
         Query(ge=0, lt=1, description="EMA weight per run, before aggregation."),
     ] = None,
     filters: FiltersQuery = None,
+    x_min: Annotated[
+        float | None,
+        Query(
+            description="Zoom: only points with x >= x_min; buckets cover the range."
+        ),
+    ] = None,
+    x_max: Annotated[
+        float | None,
+        Query(
+            description="Zoom: only points with x <= x_max; buckets cover the range."
+        ),
+    ] = None,
 ) -> JSONResponse:
     """``{"series": {metric: entries}, "by": [...], "x": ...}``: per metric, the
     entries ``runfold.Api.group_series`` returns, one per group: key (a list), name,
-    runs, mode ('exact' or 'buckets'), and lists of equal length x, x_lo, x_hi,
+    runs, run_ids, running (how many of its runs are running), mode ('exact' or 'buckets'), and lists of equal length x, x_lo, x_hi,
     mean, median, min, max, std (ddof=1), stderr and count (runs behind each
     point).
 
     Grouping: ``by`` absent groups by ``group``; ``ungrouped=true`` draws one line
-    per run. The runs are listed, filtered and grouped once for all metrics."""
+    per run. The runs are listed, filtered and grouped once for all metrics.
+
+    Zoom: ``x_min``/``x_max`` keep only the points in that x range, and the
+    ``buckets`` buckets cover just it (finer points; exact ones once they fit)."""
     if by and ungrouped:
         raise UsageError(BY_AND_UNGROUPED)
     keys = [] if ungrouped else (by or ["group"])
     series = api.group_series_of(
         project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
-        filters=parse_filters(filters),
+        filters=parse_filters(filters), x_min=x_min, x_max=x_max,
     )  # fmt: skip
     return json_response({"series": series, "by": keys, "x": x})
