@@ -8,7 +8,8 @@ RUNFOLD_SILENT=1. W&B runs from its own venv, ``bench/.venv-wandb`` (created her
 when missing), in offline mode with no network. Results also go to
 ``bench/out/results.json``. The team benchmark (``bench_team.py``) needs the
 PostgreSQL in ``RUNFOLD_TEST_POSTGRES`` (default ``127.0.0.1:5432/test``) and reports
-itself skipped without one.
+itself skipped without one. The browser benchmark (``bench_browser.py``) needs
+Debian's ``/usr/bin/chromium`` and reports itself skipped without it.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ def plan(quick: bool) -> list[Job]:
         Job("team", "bench_team.py", ["--postgres", POSTGRES] + (
             ["--clients", "8", "--steps", "5000", "--seconds", "3",
              "--chart-runs", "200", "--table-runs", "2000"] if quick else [])),
+        Job("browser", "bench_browser.py", ["--quick"] if quick else []),
     ]  # fmt: skip
 
 
@@ -167,6 +169,13 @@ def _print(machine: dict[str, str], results: dict[str, Any], quick: bool) -> Non
     done = {name: res for name, res in results.items() if "error" not in res}
     print(f"\n{table(done)}\n\nChecks:\n" + "\n".join(checks(done)))
     print("\nDetails:\n" + "\n".join(details(done)))
+    browser = done.get("browser")
+    if browser and "skipped" in browser:
+        print(f"\nBrowser: skipped: {browser['skipped']}")
+    elif browser:
+        from bench_browser import report as browser_report
+
+        print(f"\nBrowser:\n{browser_report(browser)}")
     for name, res in results.items():
         if "error" in res:
             print(f"\n{name} FAILED: {res['error']}")

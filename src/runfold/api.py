@@ -352,23 +352,39 @@ class Api:
     ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
         """``group_series`` for several metrics at once (one chart page): the runs
         are listed, filtered and grouped once. Returns ``{metric: entries}``."""
+        return self.series_page(
+            project, metrics, by, x=x, buckets=buckets, smoothing=smoothing,
+            filters=filters, x_min=x_min, x_max=x_max,
+        )["series"]  # fmt: skip
+
+    def series_page(
+        self, project: str, metrics: Sequence[str], by: Sequence[str] = ("group",),
+        x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
+        filters: Mapping[str, Any] | None = None,
+        x_min: float | None = None, x_max: float | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """``{"series": {metric: entries}, "total": groups}``: ``group_series_of``
+        for at most ``limit`` groups (or runs, with ``by=[]``), the first in
+        order, which is all a chart drawing that many lines needs; ``total`` says
+        how many there are."""
         from .series import group_series
 
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise UsageError(f"limit={limit!r} must be a positive integer, e.g. 20.")
         rows = self._rows(project, filters)
         groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
-        return {
+        total = len(groups)
+        if limit is not None:
+            groups = groups[:limit]
+        series = {
             metric: group_series(
-                self._store,
-                groups,
-                metric,
-                x=x,
-                buckets=buckets,
-                smoothing=smoothing,
-                x_min=x_min,
-                x_max=x_max,
+                self._store, groups, metric, x=x, buckets=buckets,
+                smoothing=smoothing, x_min=x_min, x_max=x_max,
             )
             for metric in dict.fromkeys(metrics)
-        }
+        }  # fmt: skip
+        return {"series": series, "total": total}
 
     def close(self) -> None:
         self._store.close()

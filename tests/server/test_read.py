@@ -410,3 +410,25 @@ def test_malformed_parameters_are_400(
     server: LiveServer, path: str, params: dict[str, Any]
 ) -> None:
     assert _error(server, 400, path, **params)
+
+
+def test_series_limit_sends_the_first_lines_and_says_how_many(
+    live_server: LiveServer,
+) -> None:
+    for i in range(5):
+        run = runfold.init(
+            project="lim", name=f"r{i}", reinit=True, dir=str(live_server.store_dir)
+        )
+        for step in range(3):
+            run.log({"loss": i + step}, step=step)
+        run.finish()
+    base = f"{live_server.url}/api/v1/projects/lim/series"
+    full = httpx.get(base, params={"metric": "loss", "ungrouped": "true"}).json()
+    some = httpx.get(
+        base, params={"metric": "loss", "ungrouped": "true", "limit": 2}
+    ).json()
+    assert full["total"] == some["total"] == 5
+    assert len(full["series"]["loss"]) == 5
+    assert some["series"]["loss"] == full["series"]["loss"][:2]
+    bad = httpx.get(base, params={"metric": "loss", "limit": 0})
+    assert bad.status_code == 400 and "limit" in bad.json()["error"]

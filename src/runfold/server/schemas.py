@@ -215,6 +215,8 @@ class SeriesEntry(BaseModel):
     key: list[Any]
     name: str
     runs: int
+    run_ids: list[str]
+    running: int
     mode: str
     x: list[float]
     x_lo: list[float]
@@ -230,5 +232,6 @@ class SeriesEntry(BaseModel):
 
 class SeriesOut(BaseModel):
     series: dict[str, list[SeriesEntry]]
+    total: int
     by: list[str]
     x: str

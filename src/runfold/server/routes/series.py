@@ -65,8 +65,16 @@ def get_series(
             description="Zoom: only points with x <= x_max; buckets cover the range."
         ),
     ] = None,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            description="At most this many lines (groups, or runs when ungrouped) "
+            "per metric, the first in order; `total` says how many there are.",
+        ),
+    ] = None,
 ) -> JSONResponse:
-    """``{"series": {metric: entries}, "by": [...], "x": ...}``: per metric, the
+    """``{"series": {metric: entries}, "total": n, "by": [...], "x": ...}``: per metric, the
     entries ``runfold.Api.group_series`` returns, one per group: key (a list), name,
     runs, run_ids, running (how many of its runs are running), mode ('exact' or 'buckets'), and lists of equal length x, x_lo, x_hi,
     mean, median, min, max, std (ddof=1), stderr and count (runs behind each
@@ -80,8 +88,8 @@ def get_series(
     if by and ungrouped:
         raise UsageError(BY_AND_UNGROUPED)
     keys = [] if ungrouped else (by or ["group"])
-    series = api.group_series_of(
+    page = api.series_page(
         project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
-        filters=parse_filters(filters), x_min=x_min, x_max=x_max,
+        filters=parse_filters(filters), x_min=x_min, x_max=x_max, limit=limit,
     )  # fmt: skip
-    return json_response({"series": series, "by": keys, "x": x})
+    return json_response({**page, "by": keys, "x": x})

@@ -5,6 +5,8 @@ import { ProjectPage } from "./pages/project.js";
 import { GroupPage } from "./pages/group.js";
 import { RunPage } from "./pages/run.js";
 import { ComparePage } from "./pages/compare.js";
+import { ReportPage } from "./pages/report.js";
+import { ReportsPage } from "./pages/reports.js";
 
 function route(pathname) {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
@@ -12,6 +14,12 @@ function route(pathname) {
   if (parts[0] === "projects" && parts.length === 2) return html`<${ProjectPage} project=${parts[1]} />`;
   if (parts[0] === "projects" && parts.length === 3 && parts[2] === "compare") {
     return html`<${ComparePage} project=${parts[1]} />`;
+  }
+  if (parts[0] === "projects" && parts.length === 3 && parts[2] === "reports") {
+    return html`<${ReportsPage} project=${parts[1]} />`;
+  }
+  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "reports") {
+    return html`<${ReportPage} project=${parts[1]} reportId=${parts[3]} />`;
   }
   if (parts[0] === "projects" && parts.length === 4 && parts[2] === "runs") {
     return html`<${RunPage} project=${parts[1]} runId=${parts[3]} />`;

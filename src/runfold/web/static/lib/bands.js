@@ -2,8 +2,11 @@
 // standard deviation (ddof=1), stderr = std/√n, and a point with n = 1 has no band.
 
 export const LINES = ["mean", "median", "min", "max"];
-export const SHADINGS = ["none", "minmax", "std", "stderr"];
-export const SHADING_LABELS = { none: "none", minmax: "min–max", std: "std dev", stderr: "std error" };
+// "members": no band; the group's runs are drawn faintly behind its line instead.
+export const SHADINGS = ["none", "minmax", "std", "stderr", "members"];
+export const SHADING_LABELS = {
+  none: "none", minmax: "min–max", std: "std dev", stderr: "std error", members: "member runs",
+};
 
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
@@ -17,7 +20,7 @@ export function lineValue(entry, line, i) {
 export function bandAt(entry, shading, i) {
   if (!SHADINGS.includes(shading)) throw new Error(`unknown shading: ${shading}`);
   const n = num(entry.count?.[i]);
-  if (shading === "none" || n === null || n < 2) return [null, null];
+  if (shading === "none" || shading === "members" || n === null || n < 2) return [null, null];
   if (shading === "minmax") {
     const lo = num(entry.min?.[i]);
     const hi = num(entry.max?.[i]);

@@ -15,11 +15,12 @@ test("each line choice reads its own statistic", () => {
 
 test("each shading choice gives its own band", () => {
   assert.deepEqual(bandAt(entry, "none", 0), [null, null]);
+  assert.deepEqual(bandAt(entry, "members", 0), [null, null]); // runs drawn instead
   assert.deepEqual(bandAt(entry, "minmax", 0), [0, 2]);
   assert.deepEqual(bandAt(entry, "std", 0), [0.5, 1.5]);
   assert.deepEqual(bandAt(entry, "stderr", 0), [0.75, 1.25]);
   assert.throws(() => bandAt(entry, "iqr", 0));
-  assert.deepEqual(SHADINGS, ["none", "minmax", "std", "stderr"]);
+  assert.deepEqual(SHADINGS, ["none", "minmax", "std", "stderr", "members"]);
 });
 
 test("a point with n = 1 has no band, whatever the shading", () => {

@@ -1,14 +1,29 @@
 // Grouped line charts: a panel per metric, in sections by key prefix (DESIGN §2.6–2.8).
-// ChartsSection fetches the metric keys, then one series request for every metric shown;
-// a panel whose own settings need other data (x axis, smoothing) fetches just its metric.
+// ChartsSection fetches the metric keys (unless given), then one series request for every
+// metric shown; a panel whose own settings need other data (x axis, smoothing, a zoom)
+// fetches just its metric, and with shading "member runs" also its groups' runs.
+//
+// A chart's settings live in the address (lib/chartparams.js), one parameter per chart
+// that differs from the defaults, so a link reproduces the view:
+//   chart.<metric>=line:median;shading:std;x:_runtime;smooth:0.6;log:1;max:5;zoom:100..250
+// Drag along x to zoom (the server re-buckets just that range: finer points); double-click
+// resets. While a run drawn is running the series are fetched again every 5 s.
 import { html, render, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
 import { SHADING_LABELS } from "../lib/bands.js";
+import { exportCSV, exportJSON } from "../lib/chartexport.js";
+import { chartFromParams, setChartParam } from "../lib/chartparams.js";
+import { chartPNG } from "../lib/chartpng.js";
+import { anyRunning, useLiveFetch } from "../lib/live.js";
+import { alignWithMembers, memberPlan } from "../lib/members.js";
 import {
   alignSeries, chartSections, defaultMetrics, fmtNum, LINES, SHADINGS, seriesIndex,
   toUPlotData, tooltipModel,
 } from "../lib/series.js";
+import { readParams, updateParams } from "../lib/url.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
+
+export { exportCSV, exportJSON };
 
 const PALETTE = [
   "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d",
@@ -23,59 +38,86 @@ const HEIGHT = 220;
 // What the page shows, for tests and for "export gives exactly what is plotted".
 const debug = (window.__runfoldCharts = window.__runfoldCharts || {});
 
-function seriesParams({ by, filters }, metrics, settings) {
+// The page's stylesheet may not carry the charts' own rules (the developer page): add it.
+function ensureStylesheet() {
+  const href = "/static/css/charts-extra.css";
+  if (document.querySelector(`link[href="${href}"]`)) return;
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = href;
+  document.head.appendChild(link);
+}
+
+function seriesParams({ by, filters }, metrics, settings, zoom) {
   const grouped = by === undefined || (Array.isArray(by) ? by.length > 0 : !!by);
   const params = { metric: metrics, x: settings.x };
   if (grouped && by !== undefined) params.by = by;
-  if (!grouped) params.ungrouped = "true";
+  // one line per run: ask for the lines drawn only (the reply's total counts them all)
+  if (!grouped) { params.ungrouped = "true"; params.limit = settings.max; }
   if (settings.smoothing > 0) params.smoothing = settings.smoothing;
   if (filters && (typeof filters === "string" ? filters : Object.keys(filters).length)) {
     params.filters = typeof filters === "string" ? filters : JSON.stringify(filters);
   }
+  if (zoom) [params.x_min, params.x_max] = zoom;
   return params;
 }
 
-const needsOwnFetch = (s) => s.x !== DEFAULT_SETTINGS.x || s.smoothing > 0;
+// The section fetches every metric at the defaults' x and smoothing in one request.
+const needsOwnFetch = (s, zoom, base) =>
+  s.x !== base.x || s.smoothing !== base.smoothing || s.max > base.max || !!zoom;
+const seriesOf = (project, params) => getJSON(`/projects/${enc(project)}/series`, params);
 
-export function ChartsSection({ project, by, filters, colorOf = defaultColorOf, limit = 8 }) {
-  const [keys, setKeys] = useState(null);
+// Props: project; by (grouping keys; [] one line per run; absent the server's default);
+// filters (object or JSON text); colorOf(index, name) (index in the API's order, so a
+// colour does not move when other lines are hidden); limit (metrics shown at first);
+// metricKeys (the metric keys to chart, instead of the project's: a run page passes its
+// own); hidden (JSON.stringify(entry.key) of groups or runs not drawn); settings (every
+// panel's starting settings, e.g. a report block's: the block holds them, so these panels
+// keep theirs out of the address).
+export function ChartsSection({
+  project, by, filters, colorOf = defaultColorOf, limit = 8, metricKeys, hidden, settings,
+}) {
+  const [fetchedKeys, setKeys] = useState(null);
+  const keys = metricKeys || fetchedKeys;
   const [shown, setShown] = useState(limit);
-  const [shared, setShared] = useState(null);
-  const [error, setError] = useState(null);
+  const [keysError, setError] = useState(null);
   const [open, setOpen] = useState({});
   const filtersKey = typeof filters === "string" ? filters : JSON.stringify(filters || null);
   const byKey = JSON.stringify(by === undefined ? null : by);
 
+  useEffect(ensureStylesheet, []);
   useEffect(() => {
+    if (metricKeys) return undefined;
     let live = true;
     setKeys(null);
     getJSON(`/projects/${enc(project)}/metrics`)
       .then((body) => live && setKeys(body.metrics))
       .catch((e) => live && setError(e));
     return () => { live = false; };
-  }, [project]);
+  }, [project, !metricKeys]);
 
-  const metrics = useMemo(() => (keys ? defaultMetrics(keys, shown) : []), [keys, shown]);
-  const sections = useMemo(() => (keys ? chartSections(keys) : []), [keys]);
-
-  useEffect(() => {
-    if (!metrics.length) return undefined;
-    let live = true;
-    getJSON(`/projects/${enc(project)}/series`, seriesParams({ by, filters }, metrics, DEFAULT_SETTINGS))
-      .then((body) => live && setShared(body.series))
-      .catch((e) => live && setError(e));
-    return () => { live = false; };
-  }, [project, metrics.join("\n"), byKey, filtersKey]);
+  const metrics = useMemo(() => (keys ? defaultMetrics(keys, shown) : []), [keys && keys.join("\n"), shown]);
+  const sections = useMemo(() => (keys ? chartSections(keys) : []), [keys && keys.join("\n")]);
+  const defaults = useMemo(() => ({ ...DEFAULT_SETTINGS, ...(settings || {}) }), [JSON.stringify(settings || null)]);
+  const params = seriesParams({ by, filters }, metrics, defaults);
+  const same = JSON.stringify([project, defaults.x, defaults.smoothing]);
+  const [body, sharedError] = useLiveFetch(
+    metrics.length ? JSON.stringify([same, metrics, byKey, filtersKey]) : null,
+    () => seriesOf(project, params), (b) => anyRunning(b.series), same,
+  );
+  const shared = body && body.series;
+  const sharedTotal = body ? body.total : null;
+  const error = keysError || sharedError;
 
   if (error) return html`<p class="error" role="alert">${String(error.message || error)}</p>`;
   if (!keys) return html`<p class="loading">Loading charts…</p>`;
   if (!keys.length) return html`<p class="muted" data-testid="charts-empty">No metrics logged yet: <code>run.log({"loss": 0.1})</code> draws the first chart.</p>`;
   const total = sections.filter((s) => !s.system).reduce((n, s) => n + s.keys.length, 0);
-  const ctx = { project, by, filters, colorOf, keys };
+  const ctx = { sharedTotal, project, by, filters, colorOf, keys, hidden: hidden || [], defaults, inUrl: !settings };
   return html`
     <div class="rf-charts" data-testid="charts">
       ${total > metrics.length ? html`
-        <p class="note" data-testid="charts-capped">Showing ${metrics.length} of ${total} metrics.
+        <p class="note" data-testid="charts-capped">Showing ${metrics.length} of ${total} metrics.${" "}
           <button class="rf-link" onClick=${() => setShown(total)}>Show all</button></p>` : null}
       ${sections.map((s) => {
         const isOpen = open[s.id] ?? !s.collapsed;
@@ -88,60 +130,130 @@ export function ChartsSection({ project, by, filters, colorOf = defaultColorOf, 
               <span class="muted rf-count">${keysHere.length}</span></h2>
             ${isOpen ? html`<div class="charts">
               ${keysHere.map((m) => html`<${ChartPanel} key=${m} metric=${m} ctx=${ctx}
-                  shared=${s.system ? undefined : shared?.[m]} />`)}
+                  shared=${s.system ? undefined : shared ? shared[m] ?? null : null} />`)}
             </div>` : null}
           </section>`;
       })}
     </div>`;
 }
 
+// Entries not hidden, each remembering its index in the API's order (its colour).
+export function visibleEntries(entries, hidden) {
+  if (!entries) return entries;
+  const out = entries.map((e, i) => ({ ...e, colorIndex: i }));
+  if (!hidden || !hidden.length) return out;
+  const skip = new Set(hidden);
+  return out.filter((e) => !skip.has(JSON.stringify(e.key)));
+}
+
 function ChartPanel({ metric, ctx, shared }) {
-  const [settings, setSettings] = useState(DEFAULT_SETTINGS);
-  const [own, setOwn] = useState(null);
-  const [error, setError] = useState(null);
-  const own_ = needsOwnFetch(settings) || shared === undefined;
-  const filtersKey = JSON.stringify(ctx.filters || null);
+  const [view, setView] = useState(() => (ctx.inUrl
+    ? chartFromParams(readParams(), metric, ctx.defaults) : { settings: ctx.defaults, zoom: null }));
+  const { settings, zoom } = view;
+  const [full, setFull] = useState(false);
+  const [viewportH, setViewportH] = useState(window.innerHeight);
+  const plot = useRef(null);
+  const panel = useRef(null);
+  const change = (nextSettings, nextZoom) => {
+    setView({ settings: nextSettings, zoom: nextZoom });
+    if (ctx.inUrl) updateParams((p) => setChartParam(p, metric, nextSettings, nextZoom, ctx.defaults));
+  };
+  const set = (k, v) => change({ ...settings, [k]: v }, k === "x" ? null : zoom);
+  const own = needsOwnFetch(settings, zoom, ctx.defaults) || shared === undefined;
+  const ctxKey = JSON.stringify([ctx.project, ctx.by ?? null, ctx.filters || null]);
+  const ownParams = seriesParams(ctx, [metric], settings, zoom);
+  const [ownBody, error] = useLiveFetch(
+    own ? JSON.stringify([ctxKey, metric, settings.x, settings.smoothing, zoom]) : null,
+    () => seriesOf(ctx.project, ownParams), (b) => anyRunning(b.series),
+    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom]),
+  );
+  const raw = own ? ownBody && (ownBody.series[metric] || []) : shared;
+  const hiddenKey = ctx.hidden.join("\n");
+  const entries = useMemo(() => visibleEntries(raw, ctx.hidden), [raw, hiddenKey]);
+  // lines the server left out (limit): the note under the chart counts them too
+  const serverTotal = own ? ownBody && ownBody.total : ctx.sharedTotal;
+  const total = raw && entries && serverTotal > raw.length ? serverTotal - (raw.length - entries.length) : null;
+  const members = useMembers(ctx, metric, settings, zoom, entries);
 
   useEffect(() => {
-    if (!own_) { setOwn(null); return undefined; }
-    let live = true;
-    getJSON(`/projects/${enc(ctx.project)}/series`, seriesParams(ctx, [metric], settings))
-      .then((body) => live && setOwn(body.series[metric] || []))
-      .catch((e) => live && setError(e));
-    return () => { live = false; };
-  }, [own_, ctx.project, metric, settings.x, settings.smoothing, JSON.stringify(ctx.by ?? null), filtersKey]);
+    if (!full) return undefined;
+    const onKey = (e) => { if (e.key === "Escape") setFull(false); };
+    const onResize = () => setViewportH(window.innerHeight);
+    document.addEventListener("keydown", onKey);
+    window.addEventListener("resize", onResize);
+    onResize();
+    panel.current?.querySelector("[data-testid=chart-fullscreen]")?.focus();
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      window.removeEventListener("resize", onResize);
+    };
+  }, [full]);
 
-  const entries = own_ ? own : shared;
-  const set = (k, v) => setSettings({ ...settings, [k]: v });
   return html`
-    <div class="panel rf-panel" data-metric=${metric} data-testid="chart-panel">
+    <div class=${`panel rf-panel${full ? " rf-fullscreen" : ""}`} data-metric=${metric} data-testid="chart-panel"
+      ref=${panel} role=${full ? "dialog" : undefined} aria-label=${full ? metric : undefined}>
       <div class="rf-panel-head">
         <h3>${metric}</h3>
-        <details class="rf-settings">
-          <summary title="Chart settings">⚙ Advanced</summary>
-          <div class="rf-settings-body">
-            <label>Line <select name="line" value=${settings.line} onChange=${(e) => set("line", e.target.value)}>
-              ${LINES.map((l) => html`<option value=${l}>${l}</option>`)}</select></label>
-            <label>Shading <select name="shading" value=${settings.shading} onChange=${(e) => set("shading", e.target.value)}>
-              ${SHADINGS.map((s) => html`<option value=${s}>${SHADING_LABELS[s]}</option>`)}</select></label>
-            <label>X axis <select name="x" value=${settings.x} onChange=${(e) => set("x", e.target.value)}>
-              ${Object.entries(X_LABELS).map(([v, l]) => html`<option value=${v}>${l}</option>`)}
-              ${ctx.keys.filter((k) => k !== metric).map((k) => html`<option value=${k}>${k}</option>`)}</select></label>
-            <label>Smoothing <input type="range" name="smoothing" min="0" max="0.99" step="0.01"
-              value=${settings.smoothing} onChange=${(e) => set("smoothing", Number(e.target.value))} />
-              <span class="rf-num">${settings.smoothing.toFixed(2)}</span></label>
-            <label><input type="checkbox" name="log" checked=${settings.log}
-              onChange=${(e) => set("log", e.target.checked)} /> log scale</label>
-            <label>Max lines <input type="number" name="max" min="1" max="500" value=${settings.max}
-              onChange=${(e) => set("max", Math.max(1, Number(e.target.value) || 1))} /></label>
-          </div>
-        </details>
+        <div class="rf-panel-tools">
+          <${Settings} metric=${metric} settings=${settings} set=${set} keys=${ctx.keys} />
+          <button class="rf-icon" data-testid="chart-fullscreen" aria-pressed=${full}
+            title=${full ? "Close full screen (Esc)" : "Full screen"}
+            onClick=${() => setFull(!full)}>${full ? "✕ Close" : "⤢ Full screen"}</button>
+        </div>
       </div>
-      ${error ? html`<p class="error">${String(error.message || error)}</p>`
+      ${error ? html`<p class="error" role="alert">${String(error.message || error)}</p>`
         : !entries ? html`<div class="rf-chart-placeholder loading">Loading…</div>`
-        : !entries.length ? html`<div class="rf-chart-placeholder muted">No data for the runs shown.</div>`
-        : html`<${Chart} metric=${metric} entries=${entries} settings=${settings} colorOf=${ctx.colorOf} />`}
+        : !entries.some((e) => e.x.length) ? html`<div class="rf-chart-placeholder muted" data-testid="chart-nodata">
+            ${zoom ? html`<span>No points between ${fmtX(zoom[0], settings.x)} and ${fmtX(zoom[1], settings.x)}.${" "}
+              <button class="rf-link" onClick=${() => change(settings, null)}>Reset zoom</button></span>`
+              : "No data for the runs shown."}</div>`
+        : html`<${Chart} metric=${metric} entries=${entries} settings=${settings} zoom=${zoom} total=${total}
+            height=${full ? Math.max(HEIGHT, viewportH - 200) : HEIGHT}
+            members=${members} colorOf=${ctx.colorOf} plot=${plot} onZoom=${(z) => change(settings, z)} />`}
     </div>`;
+}
+
+// Member runs of the drawn groups (shading "members"): {entries, plan} or null
+// (entries null while they load).
+function useMembers(ctx, metric, settings, zoom, entries) {
+  const active = settings.shading === "members" && !!entries && entries.length > 0;
+  const plan = useMemo(
+    () => (active ? memberPlan(entries.slice(0, settings.max)) : null),
+    [active, entries, settings.max],
+  );
+  const ids = plan ? plan.ids : [];
+  const params = seriesParams(
+    { by: [], filters: { id: { $in: ids } } }, [metric], { ...settings, max: Math.max(1, ids.length) }, zoom,
+  );
+  const [body] = useLiveFetch(
+    active && ids.length ? JSON.stringify([ctx.project, metric, ids, settings.x, settings.smoothing, zoom]) : null,
+    () => seriesOf(ctx.project, params), (b) => anyRunning(b.series),
+    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom]),
+  );
+  return useMemo(() => (plan ? { plan, entries: body ? body.series[metric] || [] : null } : null), [plan, body]);
+}
+
+function Settings({ metric, settings, set, keys }) {
+  return html`
+    <details class="rf-settings">
+      <summary title="Chart settings">⚙ Advanced</summary>
+      <div class="rf-settings-body">
+        <label>Line <select name="line" value=${settings.line} onChange=${(e) => set("line", e.target.value)}>
+          ${LINES.map((l) => html`<option value=${l}>${l}</option>`)}</select></label>
+        <label>Shading <select name="shading" value=${settings.shading} onChange=${(e) => set("shading", e.target.value)}>
+          ${SHADINGS.map((s) => html`<option value=${s}>${SHADING_LABELS[s]}</option>`)}</select></label>
+        <label>X axis <select name="x" value=${settings.x} onChange=${(e) => set("x", e.target.value)}>
+          ${Object.entries(X_LABELS).map(([v, l]) => html`<option value=${v}>${l}</option>`)}
+          ${keys.filter((k) => k !== metric).map((k) => html`<option value=${k}>${k}</option>`)}</select></label>
+        <label>Smoothing <input type="range" name="smoothing" min="0" max="0.99" step="0.01"
+          value=${settings.smoothing} onChange=${(e) => set("smoothing", Number(e.target.value))} />
+          <span class="rf-num">${settings.smoothing.toFixed(2)}</span></label>
+        <label><input type="checkbox" name="log" checked=${settings.log}
+          onChange=${(e) => set("log", e.target.checked)} /> log scale</label>
+        <label>Max lines <input type="number" name="max" min="1" max="500" value=${settings.max}
+          onChange=${(e) => set("max", Math.max(1, Math.min(500, Math.round(Number(e.target.value)) || 1)))} /></label>
+      </div>
+    </details>`;
 }
 
 function translucent(color, alpha = 0.18) {
@@ -170,85 +282,181 @@ function fmtX(v, x) {
   return fmtNum(v);
 }
 
-// The plotted state of one chart: what uPlot draws, as plain arrays.
-export function plotState(metric, entries, settings) {
+// The plotted state of one chart: what uPlot draws, as plain arrays. With member runs
+// their lines come first in uPlot's data (drawn behind the groups): groupOffset of them.
+export function plotState(metric, entries, settings, members = null, zoom = null, total = null) {
   const drawn = entries.slice(0, settings.max);
-  const aligned = alignSeries(drawn, settings);
-  return { metric, settings: { ...settings }, total: entries.length, drawn, aligned, data: toUPlotData(aligned) };
+  const withMembers = settings.shading === "members" && members && members.entries;
+  const aligned = withMembers ? alignWithMembers(drawn, members.entries, settings) : alignSeries(drawn, settings);
+  const groupData = toUPlotData(aligned);
+  const memberLines = (aligned.members || []).map((m) => m.line.map((v, j) => (m.src[j] < 0 ? undefined : v)));
+  const data = [groupData[0], ...memberLines, ...groupData.slice(1)];
+  return {
+    metric, settings: { ...settings }, zoom, total: total ?? entries.length, drawn, aligned, data,
+    groupOffset: memberLines.length, memberPlan: members ? members.plan : null,
+  };
 }
 
-function Chart({ metric, entries, settings, colorOf }) {
+// Pan/zoom range from a drag: whole steps for the step axis (DESIGN §2.7: no fractional x).
+function zoomRange(lo, hi, x) {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
+  const [a, b] = lo <= hi ? [lo, hi] : [hi, lo];
+  if (x === "_step") return Math.ceil(b) - Math.floor(a) >= 1 ? [Math.max(0, Math.floor(a)), Math.ceil(b)] : null;
+  return b > a ? [Number(a.toPrecision(12)), Number(b.toPrecision(12))] : null;
+}
+
+// cur: {state, colors}, the numbers drawn now (a live refresh replaces them in place).
+function uplotOptions(cur, width, height, onZoom, tip) {
+  const { state, colors } = cur;
+  const { settings, aligned, groupOffset, zoom } = state;
+  const muted = css("--muted", "#6b7280");
+  const grid = css("--line", "#e5e7eb");
+  const series = [{ label: X_LABELS[settings.x] || settings.x, value: (u, v) => fmtX(v, settings.x) }];
+  for (const m of aligned.members || []) {
+    const stroke = translucent(colors[m.group], 0.35);
+    series.push({ label: `run ${m.id}`, stroke, width: 1, points: { show: false } });
+  }
+  const bands = [];
+  aligned.groups.forEach((g, gi) => {
+    const width = settings.shading === "members" ? 2 : 1.5; // stands out of its runs
+    series.push({ label: g.name, stroke: colors[gi], width, points: { show: false } });
+    series.push({ label: `${g.name} upper`, stroke: "transparent", width: 0, points: { show: false } });
+    series.push({ label: `${g.name} lower`, stroke: "transparent", width: 0, points: { show: false } });
+    if (settings.shading !== "none" && settings.shading !== "members") {
+      const s = seriesIndex(gi);
+      bands.push({ series: [s.upper + groupOffset, s.lower + groupOffset], fill: translucent(colors[gi]) });
+    }
+  });
+  const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  return {
+    width, height, legend: { show: false },
+    cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
+    scales: {
+      x: { time: settings.x === "_timestamp", ...(zoom ? { range: () => zoom } : {}) },
+      y: { distr: settings.log ? 3 : 1 },
+    },
+    axes: [
+      { ...axis, label: X_LABELS[settings.x] || settings.x, labelSize: 20, labelFont: "12px system-ui",
+        ...(settings.x === "_step" ? { incrs: INT_INCRS } : {}) },
+      { ...axis, size: 56, values: (u, vals) => vals.map(fmtNum) },
+    ],
+    series, bands,
+    hooks: {
+      setCursor: [(u) => showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
+      setSelect: [(u) => {
+        if (u.select.width < 3) return;
+        const { left, width } = u.select;
+        const range = zoomRange(u.posToVal(left, "x"), u.posToVal(left + width, "x"), settings.x);
+        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+        if (range) onZoom(range);
+      }],
+    },
+  };
+}
+
+function publish(metric, { state, colors, bands }, u) {
+  const { aligned, drawn } = state;
+  debug[metric] = {
+    metric, settings: state.settings, zoom: state.zoom, total: state.total, drawnGroups: drawn.length,
+    x: aligned.x,
+    groups: aligned.groups.map((g, gi) => ({
+      name: g.name, key: g.key, color: colors[gi], line: g.line, lo: g.lo, hi: g.hi, n: g.n,
+    })),
+    members: (aligned.members || []).map((m) => ({ id: m.id, group: m.group, line: m.line })),
+    memberPlan: state.memberPlan, groupOffset: state.groupOffset,
+    bands: bands.map((b) => b.series),
+    data: u.data, size: { width: u.width, height: u.height },
+  };
+}
+
+function Chart({ metric, entries, settings, zoom, total, height, members, colorOf, plot, onZoom }) {
   const el = useRef(null);
-  const state = useMemo(() => plotState(metric, entries, settings), [metric, entries, settings]);
+  const zoomRef = useRef(onZoom);
+  zoomRef.current = onZoom;
+  const state = useMemo(
+    () => plotState(metric, entries, settings, members, zoom, total), [metric, entries, settings, members, zoom, total],
+  );
+  const colors = state.drawn.map((e, i) => colorOf(e.colorIndex ?? i, e.name));
+  // Rebuild uPlot when what it draws changes shape; new numbers alone (a live refresh) go to setData.
+  const shape = JSON.stringify([settings, zoom, height, colors, state.aligned.groups.map((g) => g.name),
+    (state.aligned.members || []).map((m) => m.id)]);
 
   useEffect(() => {
     const host = el.current;
-    const { aligned, data, drawn } = state;
-    const colors = drawn.map((e, i) => colorOf(i, e.name));
-    const muted = css("--muted", "#6b7280");
-    const grid = css("--line", "#e5e7eb");
-    const series = [{ label: X_LABELS[settings.x] || settings.x, value: (u, v) => fmtX(v, settings.x) }];
-    const bands = [];
-    aligned.groups.forEach((g, gi) => {
-      series.push({ label: g.name, stroke: colors[gi], width: 1.5, points: { show: false } });
-      series.push({ label: `${g.name} upper`, stroke: "transparent", width: 0, points: { show: false } });
-      series.push({ label: `${g.name} lower`, stroke: "transparent", width: 0, points: { show: false } });
-      if (settings.shading !== "none") {
-        const s = seriesIndex(gi);
-        bands.push({ series: [s.upper, s.lower], fill: translucent(colors[gi]) });
-      }
-    });
     const tip = document.createElement("div");
     tip.className = "rf-tip";
     tip.dataset.testid = "chart-tooltip";
     tip.hidden = true;
-    const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const opts = {
-      width: Math.max(200, host.clientWidth), height: HEIGHT,
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      scales: { x: { time: settings.x === "_timestamp" }, y: { distr: settings.log ? 3 : 1 } },
-      axes: [
-        { ...axis, label: X_LABELS[settings.x] || settings.x, labelSize: 20, labelFont: "12px system-ui",
-          ...(settings.x === "_step" ? { incrs: INT_INCRS } : {}) },
-        { ...axis, size: 56, values: (u, vals) => vals.map(fmtNum) },
-      ],
-      series, bands,
-      hooks: {
-        setCursor: [(u) => showTip(u, tip, state, entries, colors, settings)],
-      },
-    };
-    const u = new uPlot(opts, data, host);
+    const cur = { state, colors };
+    const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), tip);
+    cur.bands = opts.bands;
+    const u = new uPlot(opts, state.data, host);
     u.over.appendChild(tip);
-    debug[metric] = {
-      metric, settings: state.settings, total: state.total, drawnGroups: drawn.length,
-      x: aligned.x,
-      groups: aligned.groups.map((g, gi) => ({ name: g.name, key: g.key, color: colors[gi], line: g.line, lo: g.lo, hi: g.hi, n: g.n })),
-      bands: bands.map((b) => b.series),
-      data: u.data,
-    };
+    u.over.addEventListener("dblclick", () => zoomRef.current(null));
+    u.over.title = "Drag to zoom, double-click to reset";
+    plot.current = { u, cur };
+    publish(metric, cur, u);
     let width = host.clientWidth;
     const ro = new ResizeObserver(() => {
       if (host.clientWidth && host.clientWidth !== width) {
         width = host.clientWidth;
-        u.setSize({ width: Math.max(200, width), height: HEIGHT });
+        u.setSize({ width: Math.max(200, width), height });
       }
     });
     ro.observe(host);
-    return () => { ro.disconnect(); u.destroy(); };
-  }, [state, colorOf]);
+    return () => { ro.disconnect(); u.destroy(); plot.current = null; };
+  }, [shape]);
 
+  useEffect(() => {
+    const p = plot.current;
+    if (!p || p.cur.state === state) return;
+    p.cur.state = state; // the tooltip reads cur: it follows
+    p.u.setData(state.data);
+    publish(metric, p.cur, p.u);
+  }, [state]);
+
+  const items = state.drawn.map((e, i) => ({
+    name: state.aligned.groups[i].name, color: colors[i], runs: e.runs, running: e.running,
+  }));
   const capped = state.total > state.drawn.length;
+  const mp = state.memberPlan;
+  const memberNote = mp && members.entries ? memberText(mp) : mp ? "Loading member runs…" : null;
   return html`
     <div class="rf-chart" ref=${el}></div>
     ${capped ? html`<p class="note" data-testid="chart-capped">Showing ${state.drawn.length} of ${state.total} ${state.total === 1 ? "line" : "lines"} (raise “Max lines” in Advanced).</p>` : null}
+    ${memberNote ? html`<p class="note" data-testid="chart-members">${memberNote}</p>` : null}
+    ${zoom ? html`<p class="note rf-zoom-note" data-testid="chart-zoom">
+      Zoomed to ${fmtX(zoom[0], settings.x)} – ${fmtX(zoom[1], settings.x)}.${" "}
+      <button class="rf-link" onClick=${() => onZoom(null)}>Reset zoom</button></p>` : null}
+    <${Legend} items=${items} />
     <div class="rf-chart-foot">
       <button class="rf-link" onClick=${() => download(`${metric}.json`, "application/json", exportJSON(state))}>JSON</button>
       <button class="rf-link" onClick=${() => download(`${metric}.csv`, "text/csv", exportCSV(state))}>CSV</button>
+      <button class="rf-link" data-testid="chart-png"
+        onClick=${() => downloadPNG(metric, plot.current, items)}>PNG</button>
     </div>`;
 }
 
-function showTip(u, tip, state, entries, colors, settings) {
+function memberText(plan) {
+  const shown = plan.counts.reduce((n, c) => n + c.shown, 0);
+  const total = plan.counts.reduce((n, c) => n + c.total, 0);
+  return plan.capped
+    ? `Faint lines: ${shown} of ${total} member runs (at most 20 per group, 200 in all).`
+    : `Faint lines: the ${total} member ${total === 1 ? "run" : "runs"}.`;
+}
+
+function Legend({ items }) {
+  return html`
+    <ul class="rf-legend" data-testid="chart-legend" aria-label="Lines drawn">
+      ${items.map((it) => html`<li data-group=${it.name}>
+        <span class="swatch" style=${{ background: it.color }}></span><span class="rf-legend-name">${it.name}</span>
+        <span class="muted rf-legend-n">${it.runs === 1 ? "1 run" : `${it.runs} runs`}${
+          it.running ? `, ${it.running} running` : ""}</span>
+      </li>`)}
+    </ul>`;
+}
+
+function showTip(u, tip, state, colors, settings) {
   const j = u.cursor.idx;
   const model = tooltipModel(state.aligned, state.drawn, j);
   if (!model || !model.rows.length || u.cursor.left < 0) { tip.hidden = true; return; }
@@ -293,33 +501,25 @@ function showTip(u, tip, state, entries, colors, settings) {
   tip.style.top = "4px";
 }
 
-export function exportJSON(state) {
-  const { aligned, settings, metric } = state;
-  return JSON.stringify({
-    metric, settings, x: aligned.x,
-    groups: aligned.groups.map((g) => ({ name: g.name, key: g.key, line: g.line, lower: g.lo, upper: g.hi, n: g.n })),
-  });
-}
-
-export function exportCSV(state) {
-  const { aligned, settings } = state;
-  const q = (s) => `"${String(s).replaceAll('"', '""')}"`;
-  const rows = [["group", settings.x, settings.line, "lower", "upper", "n"].map(q).join(",")];
-  for (const g of aligned.groups) {
-    aligned.x.forEach((x, j) => {
-      if (g.src[j] < 0) return;
-      rows.push([q(g.name), x, g.line[j] ?? "", g.lo[j] ?? "", g.hi[j] ?? "", g.n[j] ?? ""].join(","));
-    });
-  }
-  return rows.join("\n") + "\n";
-}
-
-function download(name, type, text) {
+function download(name, type, data) {
   const a = document.createElement("a");
-  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.href = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+async function downloadPNG(metric, p, items) {
+  if (!p) return;
+  const page = getComputedStyle(document.body);
+  const bodyBg = page.backgroundColor;
+  const blob = await chartPNG(p.u.ctx.canvas, {
+    title: metric, items,
+    background: bodyBg && bodyBg !== "rgba(0, 0, 0, 0)" ? bodyBg : css("--bg", "#ffffff"),
+    foreground: css("--fg", "#1d2330"), muted: css("--muted", "#6b7280"),
+    font: page.fontFamily || "system-ui, sans-serif",
+  });
+  download(`${metric.replaceAll("/", "_")}.png`, "image/png", blob);
 }
 
 // Mount the charts into an element (developer page, tests, embedding).

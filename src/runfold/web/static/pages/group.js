@@ -4,6 +4,7 @@ import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { Failure, Header, fmt } from "./common.js";
 import { LinkedCharts } from "./linked.js";
+import { NewReportButton, ReportsList } from "./reports.js";
 import { RunsTable, exact, flatten } from "./runstable.js";
 
 export function GroupPage({ project, group }) {
@@ -22,6 +23,13 @@ export function GroupPage({ project, group }) {
       ${row === false ? html`<p class="muted" data-testid="no-group">No runs in group “${group}”.
         <a href=${`/projects/${enc(project)}`}>Back to ${project}</a></p>` : null}
       ${row ? html`<${Overview} row=${row} />` : null}
+      <section class="rf-group-reports" data-testid="group-reports">
+        <div class="rf-title-row">
+          <h2>Reports about this experiment</h2>
+          <${NewReportButton} project=${project} group=${group} />
+        </div>
+        <${ReportsList} project=${project} group=${group} />
+      </section>
       <h2>Runs by job type</h2>
       <${RunsTable} project=${project} filters=${{ group }} defaultBy=${["job_type"]} groupLinks=${false} />
       <h2>Charts</h2>
@@ -29,7 +37,8 @@ export function GroupPage({ project, group }) {
     </main>`;
 }
 
-function Overview({ row }) {
+// Shared config, state counts and aggregated summary (also a report's group block).
+export function Overview({ row }) {
   const config = Object.entries(flatten(row.config)).sort(([a], [b]) => a.localeCompare(b));
   const summary = Object.entries(row.summary || {}).sort(([a], [b]) => a.localeCompare(b));
   return html`

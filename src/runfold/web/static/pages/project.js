@@ -1,10 +1,17 @@
 // "/projects/<project>": the workspace: a sidebar of groups, the runs table with
 // its Group control, and (below) the charts.
 import { getJSON, enc } from "../lib/api.js";
+import { chartFromParams } from "../lib/chartparams.js";
+import { blocksFromView, CHART_DEFAULTS } from "../lib/reportblocks.js";
+import { defaultMetrics } from "../lib/series.js";
 import { html, useEffect, useState } from "../lib/ui.js";
-import { Header } from "./common.js";
+import { readParams, readView } from "../lib/url.js";
+import { Failure, Header } from "./common.js";
 import { LinkedCharts } from "./linked.js";
+import { createReport } from "./reports.js";
 import { RunsTable } from "./runstable.js";
+
+const DEFAULT_BY = ["group", "job_type"];
 
 export function ProjectPage({ project }) {
   useEffect(() => { document.title = `${project} · Runfold`; }, [project]);
@@ -13,9 +20,13 @@ export function ProjectPage({ project }) {
     <div class="workspace">
       <${GroupSidebar} project=${project} />
       <main class="ws-main">
-        <h1>${project}</h1>
-        <${RunsTable} project=${project} defaultBy=${["group", "job_type"]} autoOff=${true} />
-        <${LinkedCharts} project=${project} defaultBy=${["group", "job_type"]} />
+        <div class="rf-title-row">
+          <h1>${project}</h1>
+          <a class="rf-button" href=${`/projects/${enc(project)}/reports`} data-testid="reports-link">Reports</a>
+          <${ReportFromView} project=${project} />
+        </div>
+        <${RunsTable} project=${project} defaultBy=${DEFAULT_BY} autoOff=${true} />
+        <${LinkedCharts} project=${project} defaultBy=${DEFAULT_BY} />
       </main>
     </div>`;
 }
@@ -39,4 +50,40 @@ function GroupSidebar({ project }) {
           <span class="muted">${g.count}</span></li>`)}
       </ul>
     </aside>`;
+}
+
+// The chart panels the page shows now (in their order on the page); before the charts
+// have loaded, the metrics they will show first.
+async function shownMetrics(project) {
+  const panels = document.querySelectorAll("[data-testid=charts-slot] [data-testid=chart-panel][data-metric]");
+  if (panels.length) return [...new Set([...panels].map((p) => p.dataset.metric))];
+  const body = await getJSON(`/projects/${enc(project)}/metrics`);
+  return defaultMetrics(body.metrics);
+}
+
+// A report that starts as this view: its runs table (filter, grouping, columns) and
+// its charts (grouping, hidden runs and groups, each chart's settings) become blocks.
+function ReportFromView({ project }) {
+  const [error, setError] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const view = readView();
+      const params = readParams();
+      const settingsOf = (m) => chartFromParams(params, m, CHART_DEFAULTS).settings;
+      const blocks = blocksFromView({ view, defaultBy: DEFAULT_BY, metrics: await shownMetrics(project), settingsOf });
+      const by = view.by === null ? DEFAULT_BY : view.by;
+      const title = `${project}${by.length ? ` by ${by.join(" / ")}` : ""}${view.q ? `, “${view.q}”` : ""}`;
+      await createReport(project, { title, blocks });
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return html`
+    <button class="rf-button" data-testid="report-from-view" disabled=${busy} onClick=${start}
+      title="A new report with this runs table and these charts as its first blocks">New report from this view</button>
+    ${error ? html`<${Failure} error=${error} />` : null}`;
 }
