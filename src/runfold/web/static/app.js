@@ -1,33 +1,30 @@
-// Runfold's web UI: a small router over the pages.
+// Runfold's web UI: a small router over the pages. Each page's module loads when its
+// address is opened, so a page waits only for the code it uses.
 import { html, render } from "./lib/ui.js";
-import { ProjectsPage } from "./pages/projects.js";
-import { ProjectPage } from "./pages/project.js";
-import { GroupPage } from "./pages/group.js";
-import { RunPage } from "./pages/run.js";
-import { ComparePage } from "./pages/compare.js";
-import { ReportPage } from "./pages/report.js";
-import { ReportsPage } from "./pages/reports.js";
 
+const PAGES = {
+  projects: () => import("./pages/projects.js").then((m) => m.ProjectsPage),
+  project: () => import("./pages/project.js").then((m) => m.ProjectPage),
+  compare: () => import("./pages/compare.js").then((m) => m.ComparePage),
+  reports: () => import("./pages/reports.js").then((m) => m.ReportsPage),
+  report: () => import("./pages/report.js").then((m) => m.ReportPage),
+  run: () => import("./pages/run.js").then((m) => m.RunPage),
+  group: () => import("./pages/group.js").then((m) => m.GroupPage),
+};
+
+// [page, props] for an address, or null.
 function route(pathname) {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0) return html`<${ProjectsPage} />`;
-  if (parts[0] === "projects" && parts.length === 2) return html`<${ProjectPage} project=${parts[1]} />`;
-  if (parts[0] === "projects" && parts.length === 3 && parts[2] === "compare") {
-    return html`<${ComparePage} project=${parts[1]} />`;
-  }
-  if (parts[0] === "projects" && parts.length === 3 && parts[2] === "reports") {
-    return html`<${ReportsPage} project=${parts[1]} />`;
-  }
-  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "reports") {
-    return html`<${ReportPage} project=${parts[1]} reportId=${parts[3]} />`;
-  }
-  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "runs") {
-    return html`<${RunPage} project=${parts[1]} runId=${parts[3]} />`;
-  }
-  if (parts[0] === "projects" && parts.length === 4 && parts[2] === "groups") {
-    return html`<${GroupPage} project=${parts[1]} group=${parts[3]} />`;
-  }
-  return html`<${NotFound} path=${pathname} />`;
+  if (parts.length === 0) return ["projects", {}];
+  if (parts[0] !== "projects") return null;
+  const project = parts[1];
+  if (parts.length === 2) return ["project", { project }];
+  if (parts.length === 3 && parts[2] === "compare") return ["compare", { project }];
+  if (parts.length === 3 && parts[2] === "reports") return ["reports", { project }];
+  if (parts.length === 4 && parts[2] === "reports") return ["report", { project, reportId: parts[3] }];
+  if (parts.length === 4 && parts[2] === "runs") return ["run", { project, runId: parts[3] }];
+  if (parts.length === 4 && parts[2] === "groups") return ["group", { project, group: parts[3] }];
+  return null;
 }
 
 function NotFound({ path }) {
@@ -35,5 +32,9 @@ function NotFound({ path }) {
 }
 
 const root = document.getElementById("app");
-root.textContent = ""; // the static "Loading…" placeholder is not Preact's to diff
-render(route(window.location.pathname), root);
+const found = route(window.location.pathname);
+const page = found ? PAGES[found[0]]() : Promise.resolve(null);
+page.then((Page) => {
+  root.textContent = ""; // the static "Loading…" placeholder is not Preact's to diff
+  render(Page ? html`<${Page} ...${found[1]} />` : html`<${NotFound} path=${window.location.pathname} />`, root);
+});
