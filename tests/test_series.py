@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -788,3 +789,13 @@ def test_series_route_takes_the_zoom_and_names_a_bad_one(live_server: Any) -> No
     bad = httpx.get(url, params={"metric": "loss", "x_min": 9, "x_max": 5}, timeout=10)
     assert bad.status_code == 400
     assert "x_min=9.0 is above x_max=5.0" in bad.json()["error"]
+
+
+def test_a_line_of_one_run_is_named_after_the_run(tmp_path: Path) -> None:
+    run = runfold.init(project="names", name="bright-owl-7", dir=str(tmp_path))
+    run.log({"loss": 1.0})
+    run.finish()
+    api = runfold.Api(tmp_path)
+    (entry,) = api.group_series("names", "loss", by=[])
+    assert entry["name"] == "bright-owl-7" and list(entry["key"]) == [run.id]
+    api.close()

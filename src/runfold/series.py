@@ -86,11 +86,18 @@ def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tup
     return out
 
 
+def _line_name(key: tuple, runs: list[Any]) -> str:
+    """A group's label; a line of one run (``by=[]``, key = (run id,)) is its name."""
+    if len(runs) == 1 and key == (runs[0].id,):
+        return str(runs[0].name)
+    return key_label(key)
+
+
 def _entry(key: tuple, runs: list[Any], x: np.ndarray, lo: np.ndarray, hi: np.ndarray,
            stats: dict[str, np.ndarray], mode: str) -> dict[str, Any]:  # fmt: skip
     entry: dict[str, Any] = {
         "key": key,
-        "name": key_label(key),
+        "name": _line_name(key, runs),
         "runs": len(runs),
         "run_ids": [r.id for r in runs],
         "running": sum(1 for r in runs if r.state == "running"),
