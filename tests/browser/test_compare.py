@@ -223,7 +223,7 @@ def test_compare_runs_diffs_plot_and_charts(page: Any, store: Any) -> None:
     plotted = page.evaluate("() => window.__runfoldCharts['train/loss'].groups")
     colors = {c.get_attribute("data-id"): c.locator(".swatch").evaluate(
         "e => getComputedStyle(e).backgroundColor") for c in chips.all()}  # fmt: skip
-    assert {g["name"] for g in plotted} == set(colors)
+    assert {g["key"][0] for g in plotted} == set(colors)  # lines named after runs
     for g in plotted:
         assert (
             page.evaluate(
@@ -231,7 +231,7 @@ def test_compare_runs_diffs_plot_and_charts(page: Any, store: Any) -> None:
                 " document.body.append(e); const v = getComputedStyle(e).color; e.remove(); return v; }",
                 g["color"],
             )
-            == colors[g["name"]]
+            == colors[g["key"][0]]
         )
     page.mouse.move(0, 0)
     screenshot(page, "compare-runs")

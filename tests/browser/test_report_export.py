@@ -182,7 +182,7 @@ def test_exported_html_draws_the_api_numbers_offline_and_hostile_text_is_inert(
         assert m["line"] == [_finite(v, True) for v in run_line["mean"]]
     # Chart 4: one line per run, the first 3 of 6.
     assert [g["name"] for g in report["charts"][3]["groups"]] == [
-        r.id for r in api.runs(P)][:3]  # fmt: skip
+        r.name for r in api.runs(P)][:3]  # fmt: skip
 
     # Hostile text is text: no script ran, no handler, no javascript: or data: link.
     assert page.evaluate("window.__pwned") is None

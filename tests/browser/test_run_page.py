@@ -255,7 +255,7 @@ def test_the_runs_charts_draw_its_own_values_and_system_metrics(
     plotted = page.evaluate(
         "() => JSON.parse(JSON.stringify(window.__runfoldCharts.loss))"
     )
-    assert [g["name"] for g in plotted["groups"]] == ["r1"]  # one line: this run
+    assert [g["key"] for g in plotted["groups"]] == [["r1"]]  # one line: this run
     line = dict(zip(plotted["x"], plotted["groups"][0]["line"], strict=True))
     assert line == {float(s): pytest.approx(1.0 / (s + 1)) for s in range(STEPS)}
     # histogram keys are not line charts here

@@ -235,7 +235,9 @@ def _login(client: httpx.Client, team: TeamServer) -> httpx.Cookies:
 
 
 def test_write_rate_limit_is_429_then_recovers(tmp_path: Path) -> None:
-    server = TeamServer(tmp_path, rate_limit=20.0, rate_burst=3)
+    # a slow refill (2 per second), so a loaded machine cannot refill the bucket
+    # between the four quick writes
+    server = TeamServer(tmp_path, rate_limit=2.0, rate_burst=3)
     try:
         with server.client("alice") as alice:
             codes = [alice.post("/projects/rl/runs", json={"id": "r"}).status_code
@@ -249,7 +251,7 @@ def test_write_rate_limit_is_429_then_recovers(tmp_path: Path) -> None:
                 assert (
                     bob.post("/projects/rb/runs", json={"id": "r"}).status_code == 200
                 )
-            time.sleep(0.1)
+            time.sleep(0.6)
             assert alice.post("/projects/rl/runs", json={"id": "r"}).status_code == 200
     finally:
         server.stop()
