@@ -17,11 +17,11 @@ import re
 import secrets
 import time
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Conflict, NotFound, UsageError
+from .hooks import SQLHooks
 
 __all__ = ["AccountsMixin", "Caller", "KeyInfo", "KEY_PREFIX", "hash_token"]
 
@@ -87,16 +87,8 @@ class KeyInfo:
     revoked_at: float | None
 
 
-class AccountsMixin:
+class AccountsMixin(SQLHooks):
     """Account methods of ``SQLStore``; they use its transactions and SQL hooks."""
-
-    if TYPE_CHECKING:
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-        def _read(self) -> AbstractContextManager[Any]: ...
-        def _exec(self, cur: Any, sql: str, params: tuple[Any, ...]) -> None: ...
-        def _one(self, cur: Any, sql: str, params: tuple[Any, ...]) -> Any: ...
-        def _all(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
 
     # ---- admin --------------------------------------------------------------
 

@@ -14,11 +14,11 @@ import json
 import secrets
 import time
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Conflict, NotFound, UsageError
+from .hooks import SQLHooks
 
 __all__ = ["ReportsMixin", "ReportRow", "ReportVersion", "report_fields"]
 
@@ -106,17 +106,8 @@ def _new_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
 
-class ReportsMixin:
+class ReportsMixin(SQLHooks):
     """Report methods of ``SQLStore``; they use its transactions and SQL hooks."""
-
-    if TYPE_CHECKING:
-
-        def _write(self) -> AbstractContextManager[Any]: ...
-        def _read(self) -> AbstractContextManager[Any]: ...
-        def _exec(self, cur: Any, sql: str, params: tuple[Any, ...]) -> None: ...
-        def _one(self, cur: Any, sql: str, params: tuple[Any, ...]) -> Any: ...
-        def _all(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]: ...
-        def _project_id(self, cur: Any, project: str, *, create: bool) -> int: ...
 
     # ---- reads --------------------------------------------------------------
 
