@@ -1,23 +1,15 @@
 // Config and summary diffs of compared runs or groups (pure; no DOM).
 // A column is one run or group: {config: {dotted.path: value}, summary: {key: stats}}.
 
+import { flatten as flattenConfig } from "./runvalues.js";
+
 // A group's value for a config key its runs do not share.
 export const MIXED = Object.freeze({ mixed: true });
 // A key a column does not have (distinct from a logged null).
 export const MISSING = Object.freeze({ missing: true });
 
-// Nested config → {"a.b": value}; lists stay whole values.
-export function flatten(obj, prefix = "", out = {}) {
-  for (const [key, value] of Object.entries(obj || {})) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length) {
-      flatten(value, path, out);
-    } else {
-      out[path] = value;
-    }
-  }
-  return out;
-}
+// Nested config → {"a.b": value}, keeping an empty object as a value.
+export const flatten = (obj) => flattenConfig(obj, { keepEmpty: true });
 
 // Equality as grouping sees it: exact JSON (true is not 1, 1 is not "1").
 export function token(value) {

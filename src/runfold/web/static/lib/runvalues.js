@@ -3,12 +3,19 @@
 export const RUN_FIELDS = ["name", "id", "state", "group", "job_type", "host", "tags", "notes",
   "created_at", "runtime"];
 
-export function flatten(obj, prefix = "", out = {}) {
-  for (const [key, value] of Object.entries(obj || {})) {
-    const path = prefix ? `${prefix}.${key}` : key;
-    if (value && typeof value === "object" && !Array.isArray(value)) flatten(value, path, out);
-    else out[path] = value;
-  }
+// Nested config → {"a.b": value}; lists stay whole values. An empty object is
+// dropped, or kept as a value with keepEmpty (a diff shows that a key holds {}).
+export function flatten(obj, { keepEmpty = false } = {}) {
+  const out = {};
+  const walk = (node, prefix) => {
+    for (const [key, value] of Object.entries(node || {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      const nested = value && typeof value === "object" && !Array.isArray(value);
+      if (nested && (!keepEmpty || Object.keys(value).length)) walk(value, path);
+      else out[path] = value;
+    }
+  };
+  walk(obj, "");
   return out;
 }
 
