@@ -268,7 +268,7 @@ def get_histogram(
     (``bins``, len(counts) + 1 of them) and ``counts``, as logged. ``total`` is the
     number of steps logged; 404 when the run has no histogram ``key``."""
     run = api.run(f"{project}/{run_id}")
-    rows = run.histograms(key)
+    rows = api.store.histograms(run.pk, key)  # decoded to lists below, once sampled
     if not rows:
         raise NotFound(
             f"Run {run_id!r} has no histogram {key!r}. Its histogram keys are "
@@ -279,10 +279,10 @@ def get_histogram(
     return json_response({
         "key": key, "total": len(rows), "sampled": len(chosen) < len(rows),
         "samples": samples,
-        "steps": [r["_step"] for r in chosen],
-        "timestamps": [r["_timestamp"] for r in chosen],
-        "bins": [r["bins"] for r in chosen],
-        "counts": [r["counts"] for r in chosen],
+        "steps": [step for step, _, _, _ in chosen],
+        "timestamps": [ts for _, ts, _, _ in chosen],
+        "bins": [bins.tolist() for _, _, bins, _ in chosen],
+        "counts": [counts.tolist() for _, _, _, counts in chosen],
     })  # fmt: skip
 
 
