@@ -7,17 +7,9 @@ import platform
 import subprocess
 from pathlib import Path
 
+from runfold.sdk.capture import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _ram_gib() -> float | None:
@@ -49,7 +41,7 @@ def describe() -> dict[str, str]:
     ram = _ram_gib()
     dirty = " (uncommitted changes)" if _git("status", "--porcelain") else ""
     return {
-        "cpu": _cpu_model(),
+        "cpu": cpu_model() or "unknown",
         "cores": str(len(os.sched_getaffinity(0))),
         "ram": f"{ram:.1f} GiB" if ram else "unknown",
         "python": f"{platform.python_implementation()} {platform.python_version()}",

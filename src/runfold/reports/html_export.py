@@ -97,14 +97,6 @@ def _table(head: list[str], rows: list[list[Any]], cls: str = "") -> str:
     return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _stat(stats: dict[str, Any] | None) -> str:
-    if not stats or stats.get("mean") is None:
-        return ""
-    if stats.get("std") is None:
-        return _text(stats["mean"])
-    return f"{_text(stats['mean'])} ± {_text(stats['std'])}"
-
-
 # ---- blocks ---------------------------------------------------------------------
 
 
@@ -132,7 +124,7 @@ def _runs_html(panel: dict[str, Any]) -> str:
     if panel["groups"] is not None:
         summary_cols = [c for c in panel["columns"] if c.startswith("summary.")]
         rows = [[g["name"], g["count"], g["state"],
-                 *(_stat(g["summary"].get(c)) for c in summary_cols)]
+                 *(panels.mean_std(g["summary"].get(c), _text) for c in summary_cols)]
                 for g in panel["groups"]]  # fmt: skip
         head = ["group", "runs", "state", *(f"{c} (mean ± std)" for c in summary_cols)]
         parts.append(_table(head, rows, "rf-groups"))
@@ -148,7 +140,7 @@ def _group_html(name: str, panel: dict[str, Any] | None) -> str:
         return title + f'<p class="rf-note">No runs in group {html.escape(name)}.</p>'
     states = ", ".join(f"{n} {s}" for s, n in sorted(panel["states"].items()))
     config = [[k, v] for k, v in sorted(panel["config"].items())]
-    summary = [[k, _stat(v), _text(v.get("min")), _text(v.get("max")), _text(v.get("count"))]
+    summary = [[k, panels.mean_std(v, _text), _text(v.get("min")), _text(v.get("max")), _text(v.get("count"))]
                for k, v in sorted(panel["summary"].items())]  # fmt: skip
     return (
         title + f'<p class="rf-note">{panel["count"]} runs ({html.escape(states)})</p>'

@@ -95,14 +95,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:60] or "chart"
 
 
-def _stat(stats: dict[str, Any] | None) -> str:
-    if not stats or stats.get("mean") is None:
-        return ""
-    if stats.get("std") is None:
-        return repr(stats["mean"])
-    return f"{stats['mean']!r} ± {stats['std']!r}"
-
-
 def _points(chart: dict[str, Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for g in chart["groups"]:
@@ -165,7 +157,7 @@ def _runs_md(panel: dict[str, Any]) -> str:
     parts = []
     if panel["groups"] is not None:
         cols = [c for c in panel["columns"] if c.startswith("summary.")]
-        rows = [[g["name"], g["count"], g["state"], *(_stat(g["summary"].get(c)) for c in cols)]
+        rows = [[g["name"], g["count"], g["state"], *(panels.mean_std(g["summary"].get(c), repr) for c in cols)]
                 for g in panel["groups"]]  # fmt: skip
         head = ["group", "runs", "state", *(f"{c} (mean ± std)" for c in cols)]
         parts.append(_table(head, rows))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,16 @@ PALETTE = (
 MEMBERS_PER_GROUP = 20
 MEMBERS_TOTAL = 200
 DEFAULT_COLUMNS = ("name", "group", "job_type", "state")
+
+
+def mean_std(stats: dict[str, Any] | None, text: Callable[[Any], str]) -> str:
+    """A group's summary cell: "mean ± std" (the mean alone for one run), each
+    number written by the exporter's ``text``."""
+    if not stats or stats.get("mean") is None:
+        return ""
+    if stats.get("std") is None:
+        return text(stats["mean"])
+    return f"{text(stats['mean'])} ± {text(stats['std'])}"
 
 
 def color_of(index: int) -> str:

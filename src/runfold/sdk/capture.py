@@ -20,12 +20,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["host_info", "packages_text", "git_info", "save_code", "RunCapture"]
+__all__ = [
+    "host_info",
+    "cpu_model",
+    "packages_text",
+    "git_info",
+    "save_code",
+    "RunCapture",
+]
 
 _GIT_TIMEOUT_S = 5.0
 
 
-def _cpu_model() -> str | None:
+def cpu_model() -> str | None:
+    """The CPU's model name (from /proc/cpuinfo where there is one)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -51,7 +59,7 @@ def host_info(gpus: dict[str, Any] | None = None) -> dict[str, Any]:
         "python": platform.python_version(),
         "executable": sys.executable,
         "hostname": socket.gethostname(),
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "memory_gb": _memory_gb(),
         "gpu": gpus or {"count": 0},
