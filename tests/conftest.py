@@ -27,17 +27,26 @@ NO_CAPTURE = {
 }
 
 
+def sdk_environment(
+    mp: pytest.MonkeyPatch, directory: Path, capture: bool = False
+) -> None:
+    """The SDK writes silently into ``directory``: Runfold, W&B and launcher
+    variables cleared, and (unless ``capture``) git, code and console capture off."""
+    for name in list(os.environ):
+        if name.startswith(("RUNFOLD_", "WANDB_", "TORCHELASTIC_", "SLURM_")):
+            mp.delenv(name)
+    mp.setenv("RUNFOLD_DIR", str(directory))
+    mp.setenv("RUNFOLD_SILENT", "1")
+    if not capture:
+        for name, value in NO_CAPTURE.items():
+            mp.setenv(name, value)
+
+
 @pytest.fixture(autouse=True)
 def runfold_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh store directory, set as RUNFOLD_DIR; W&B and launcher variables cleared."""
-    for name in list(os.environ):
-        if name.startswith(("RUNFOLD_", "WANDB_", "TORCHELASTIC_", "SLURM_")):
-            monkeypatch.delenv(name)
     directory = tmp_path / "runfold-home"
-    monkeypatch.setenv("RUNFOLD_DIR", str(directory))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
-    for name, value in NO_CAPTURE.items():
-        monkeypatch.setenv(name, value)
+    sdk_environment(monkeypatch, directory)
     yield directory
     context._finish_all("finished", 0)
 

@@ -3,7 +3,6 @@ over steps with the bins and counts NumPy gives, sampled evenly past a cap."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 import runfold
 from runfold.server.routes.runs import even_samples
-from tests.conftest import NO_CAPTURE, LiveServer
+from tests.conftest import LiveServer, sdk_environment
 
 P = "hist"
 STEPS = 30
@@ -45,13 +44,7 @@ def _seed() -> dict[str, str]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root: Path = tmp_path_factory.mktemp("histograms")
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(("RUNFOLD_", "WANDB_")):
-                mp.delenv(name)
-        mp.setenv("RUNFOLD_DIR", str(root))
-        mp.setenv("RUNFOLD_SILENT", "1")
-        for name, value in NO_CAPTURE.items():
-            mp.setenv(name, value)
+        sdk_environment(mp, root)
         ids = _seed()
     live = LiveServer(root).start()
     live.ids = ids  # type: ignore[attr-defined]

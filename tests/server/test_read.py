@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 import runfold
 from runfold.server.jsonsafe import json_safe
 from runfold.server.routes.runs import extreme_samples
-from tests.conftest import NO_CAPTURE, LiveServer
+from tests.conftest import LiveServer, sdk_environment
 
 P = "p"
 
@@ -65,13 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server over one seeded store for the whole module (the tests only read)."""
     root = tmp_path_factory.mktemp("read")
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(("RUNFOLD_", "WANDB_")):
-                mp.delenv(name)
-        mp.setenv("RUNFOLD_DIR", str(root / "store"))
-        mp.setenv("RUNFOLD_SILENT", "1")
-        for name, value in NO_CAPTURE.items():
-            mp.setenv(name, value)
+        sdk_environment(mp, root / "store")
         ids = _seed(root / "src")
     live = LiveServer(root / "store").start()
     live.ids = ids  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ text stored verbatim; the author in team mode."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 import runfold
 from runfold.reports import CHART_DEFAULTS
-from tests.conftest import NO_CAPTURE, LiveServer
+from tests.conftest import LiveServer, sdk_environment
 from tests.server.test_auth import TeamServer, _write_run
 
 P = "p"
@@ -28,13 +27,7 @@ HOSTILE = (
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root = tmp_path_factory.mktemp("reports")
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(("RUNFOLD_", "WANDB_")):
-                mp.delenv(name)
-        mp.setenv("RUNFOLD_DIR", str(root / "store"))
-        mp.setenv("RUNFOLD_SILENT", "1")
-        for name, value in NO_CAPTURE.items():
-            mp.setenv(name, value)
+        sdk_environment(mp, root / "store")
         for group in ("a", "b"):
             run = runfold.init(project=P, group=group, reinit=True)
             run.log({"loss": 1.0})

@@ -7,7 +7,6 @@ project and a real run, so the queries reach the code behind the 404s.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 import runfold
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, sdk_environment
 
 
 def _seed() -> str:
@@ -39,11 +38,7 @@ def _seed() -> str:
 def seeded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     root: Path = tmp_path_factory.mktemp("schema")
     with pytest.MonkeyPatch.context() as mp:
-        for name in list(os.environ):
-            if name.startswith(("RUNFOLD_", "WANDB_")):
-                mp.delenv(name)
-        mp.setenv("RUNFOLD_DIR", str(root))
-        mp.setenv("RUNFOLD_SILENT", "1")
+        sdk_environment(mp, root, capture=True)
         run_id = _seed()
     live = LiveServer(root).start()
     live.run_id = run_id  # type: ignore[attr-defined]
