@@ -6,7 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from runfold import aggregate
 from runfold.aggregate import (
     STAT_NAMES,
     bucket_means,
@@ -135,6 +138,53 @@ def test_cross_run_stats_is_empty_when_no_runs() -> None:
 
     assert len(pos) == 0
     assert all(len(stats[name]) == 0 for name in STAT_NAMES)
+
+
+_VALUE = st.one_of(
+    st.floats(-1e6, 1e6), st.just(math.nan), st.just(math.inf), st.just(-math.inf)
+)
+_RUN = st.lists(st.tuples(st.integers(0, 12), _VALUE), max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_RUN, max_size=6), st.sampled_from([1, 1.0, 0.5, 1e9]))
+def test_cross_run_stats_grid_path_equals_the_sorted_points_path(
+    runs: list[list[tuple[int, float]]], scale: float
+) -> None:
+    """Runs sharing positions take the grid path; it gives the numbers of the path
+    that sorts every point (which the tests above check against NumPy)."""
+    positions, values = [], []
+    for points in runs:
+        by_pos = dict(points)  # one value per position and run, in position order
+        positions.append(np.array(sorted(by_pos)) * scale)  # ints, floats, wide
+        values.append(np.array([by_pos[p] for p in sorted(by_pos)]))
+
+    grid = aggregate._dense_stats(positions, values)
+    pos, stats = cross_run_stats(positions, values)
+    old_limit, aggregate._GRID_CELLS = aggregate._GRID_CELLS, 0
+    try:
+        sorted_pos, sorted_stats = cross_run_stats(positions, values)
+    finally:
+        aggregate._GRID_CELLS = old_limit
+
+    assert pos.tolist() == sorted_pos.tolist()
+    for name in STAT_NAMES:
+        assert np.allclose(
+            stats[name], sorted_stats[name], rtol=1e-9, atol=1e-9, equal_nan=True
+        ), name
+    if grid is not None:  # the grid path is the one cross_run_stats took
+        assert grid[0].tolist() == pos.tolist()
+
+
+def test_cross_run_stats_takes_the_grid_path_when_runs_share_steps() -> None:
+    positions = [np.arange(100)] * 5
+    values = [np.full(100, float(v)) for v in range(5)]
+
+    grid = aggregate._dense_stats(positions, values)
+
+    assert grid is not None
+    assert grid[1]["median"].tolist() == [2.0] * 100
+    assert grid[1]["std"][0] == pytest.approx(np.std(range(5), ddof=1))
 
 
 @pytest.mark.parametrize(

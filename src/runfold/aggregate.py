@@ -106,6 +106,82 @@ def _runs_of_sorted(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return pos[starts], starts, counts
 
 
+# The grid path holds one cell per (position, run): used while the cells are at
+# most this many times the points (runs mostly share positions) and this many in all.
+_GRID_FILL = 4
+_GRID_CELLS = 8_000_000
+
+
+def _distinct_with_index(pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(pos, return_inverse=True)``; whole numbers in a compact range
+    (steps, bucket ids) through a lookup table instead of a sort, 10× faster."""
+    low, high = pos.min(), pos.max()
+    if np.isfinite(high - low) and high - low < 4 * len(pos) + 1024:
+        shifted = pos - low
+        offsets = shifted.astype(np.int64)
+        if pos.dtype.kind in "iu" or np.array_equal(offsets, shifted):
+            present = np.zeros(int(high - low) + 1, dtype=bool)
+            present[offsets] = True
+            slots = np.flatnonzero(present)
+            table = np.cumsum(present) - 1
+            return (slots + low).astype(pos.dtype), table[offsets]
+    return np.unique(pos, return_inverse=True)
+
+
+def _dense_stats(
+    positions: list[np.ndarray], values: list[np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]] | None:
+    """``cross_run_stats`` on a (position × run) grid, each row sorted: about 5×
+    faster than one sort of every point when the runs share their positions (steps
+    logged by every run, bucket ids). None when the grid would be mostly empty or
+    too large, or a run repeats a position (the caller then sorts the points)."""
+    if len(positions) < 2:
+        return None
+    lengths = np.array([len(p) for p in positions])
+    points = int(lengths.sum())
+    if not points:
+        return None
+    uniq, rows = _distinct_with_index(np.concatenate(positions))
+    runs = len(positions)
+    cells = len(uniq) * runs
+    if cells > _GRID_CELLS or cells > _GRID_FILL * points:
+        return None
+    steps = np.diff(rows)
+    ends = np.cumsum(lengths)[:-1]
+    steps[ends[(ends > 0) & (ends < points)] - 1] = 1  # a run may start anywhere
+    if not (steps > 0).all():
+        return None  # a run lists a position twice, or out of order
+    grid = np.full((len(uniq), runs), np.nan)
+    grid.flat[rows * runs + np.repeat(np.arange(runs), lengths)] = np.concatenate(
+        values
+    )
+    grid.sort(axis=1)  # NaN (no value) sorts last
+    empty = np.isnan(grid)
+    counts = runs - np.count_nonzero(empty, axis=1)
+    if not counts.all():
+        keep = counts > 0
+        uniq, grid, empty, counts = uniq[keep], grid[keep], empty[keep], counts[keep]
+    rows = np.arange(len(uniq))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        grid[empty] = 0.0  # the sums skip missing values
+        mean = grid.sum(axis=1) / counts
+        median = (grid[rows, (counts - 1) // 2] + grid[rows, counts // 2]) / 2
+        deviation = grid - mean[:, None]
+        deviation[empty] = 0.0
+        squares = np.einsum("ij,ij->i", deviation, deviation)
+        std = np.where(counts > 1, np.sqrt(squares / np.maximum(counts - 1, 1)), np.nan)
+        stderr = std / np.sqrt(counts)
+    return uniq, {
+        "mean": mean,
+        "median": median,
+        "min": grid[:, 0],
+        "max": grid[rows, counts - 1],
+        "std": std,
+        "stderr": stderr,
+        "count": counts.astype(np.int64),
+    }
+
+
 def cross_run_stats(
     positions: list[np.ndarray], values: list[np.ndarray]
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -115,6 +191,9 @@ def cross_run_stats(
     per run. Returns the sorted distinct positions and, per position, the arrays of
     STAT_NAMES.
     """
+    dense = _dense_stats(positions, values)
+    if dense is not None:
+        return dense
     if positions:
         pos = np.concatenate(positions)
         val = np.concatenate(values).astype(np.float64)
