@@ -13,6 +13,7 @@ import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from .grouping import (
     value_at,
     value_token,
 )  # fmt: skip
+from .seriescache import SeriesCache
 from .settings import resolve
 from .store import open_store
 from .store.base import RunRow
@@ -276,6 +278,8 @@ class Api:
             settings = resolve(dir=os.fspath(dir) if dir is not None else None)
             store = open_store(settings.store_path)
         self._store = store
+        # grouped series computed before, while their runs are unchanged
+        self._series_cache = SeriesCache()
 
     @property
     def store(self) -> Any:
@@ -368,7 +372,7 @@ class Api:
         for at most ``limit`` groups (or runs, with ``by=[]``), the first in
         order, which is all a chart drawing that many lines needs; ``total`` says
         how many there are."""
-        from .series import group_series
+        from .series import entry_meta, group_series
 
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise UsageError(f"limit={limit!r} must be a positive integer, e.g. 20.")
@@ -377,10 +381,18 @@ class Api:
         total = len(groups)
         if limit is not None:
             groups = groups[:limit]
-        series = {
-            metric: group_series(
+        partition = SeriesCache.partition(groups)
+
+        def compute(metric: str) -> list[dict[str, Any]]:
+            return group_series(
                 self._store, groups, metric, x=x, buckets=buckets,
                 smoothing=smoothing, x_min=x_min, x_max=x_max,
+            )  # fmt: skip
+
+        series = {
+            metric: self._series_cache.entries(
+                (metric, x, buckets, smoothing, x_min, x_max, partition), groups,
+                partial(compute, metric), entry_meta,
             )
             for metric in dict.fromkeys(metrics)
         }  # fmt: skip

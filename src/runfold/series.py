@@ -45,7 +45,7 @@ from .errors import UsageError
 from .grouping import key_label
 from .store.history import LOD_SIZE
 
-__all__ = ["group_series", "X_AXES"]
+__all__ = ["group_series", "entry_meta", "X_AXES"]
 
 X_AXES = ("_step", "_timestamp", "_runtime")
 
@@ -86,21 +86,28 @@ def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tup
     return out
 
 
-def _line_name(key: tuple, runs: list[Any]) -> str:
+def _line_name(key: tuple, runs: Sequence[Any]) -> str:
     """A group's label; a line of one run (``by=[]``, key = (run id,)) is its name."""
     if len(runs) == 1 and key == (runs[0].id,):
         return str(runs[0].name)
     return key_label(key)
 
 
-def _entry(key: tuple, runs: list[Any], x: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-           stats: dict[str, np.ndarray], mode: str) -> dict[str, Any]:  # fmt: skip
-    entry: dict[str, Any] = {
+def entry_meta(key: tuple, runs: Sequence[Any]) -> dict[str, Any]:
+    """The parts of a group's entry that come from its runs, not their points."""
+    return {
         "key": key,
         "name": _line_name(key, runs),
         "runs": len(runs),
         "run_ids": [r.id for r in runs],
         "running": sum(1 for r in runs if r.state == "running"),
+    }
+
+
+def _entry(key: tuple, runs: list[Any], x: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+           stats: dict[str, np.ndarray], mode: str) -> dict[str, Any]:  # fmt: skip
+    entry: dict[str, Any] = {
+        **entry_meta(key, runs),
         "mode": mode,
         "x": x.tolist(),
         "x_lo": lo.tolist(),
