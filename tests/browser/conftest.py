@@ -60,8 +60,25 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     assert not errors, f"the page logged errors: {errors}"
 
 
+# Charts draw as they come near the viewport: bring each one into view, and wait
+# until every chart with numbers has drawn them, before a full-page picture.
+DRAW_EVERY_CHART = """async () => {
+  for (const panel of document.querySelectorAll("[data-testid=chart-panel]")) {
+    panel.scrollIntoView({ block: "center" });
+    const m = panel.dataset.metric;
+    for (let i = 0; i < 100; i++) {
+      const c = (window.__runfoldCharts || {})[m];
+      if (!c || c.painted || !panel.querySelector(".rf-chart")) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  window.scrollTo(0, 0);
+}"""
+
+
 def screenshot(page: Any, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    page.evaluate(DRAW_EVERY_CHART)
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -44,8 +44,8 @@ def _open(
     page: Any, server: LiveServer, query: str = "project=demo&by=group&by=job_type"
 ) -> None:
     page.goto(f"{server.url}/static/dev/charts.html?{query}")
-    page.wait_for_function(
-        "m => window.__runfoldCharts && window.__runfoldCharts[m]", arg=METRIC
+    page.wait_for_function(  # the chart on screen: its numbers, drawn
+        "m => window.__runfoldCharts && window.__runfoldCharts[m]?.painted", arg=METRIC
     )
 
 
@@ -190,7 +190,9 @@ def test_ungrouped_draws_runs_and_says_when_capped(page: Any, demo: LiveServer) 
         "([m, n]) => window.__runfoldCharts[m].drawnGroups === n", arg=[METRIC, total]
     )
     assert panel.locator("[data-testid=chart-capped]").count() == 0
-    # Charts follow their container's width.
+    # Charts follow their container's width (a chart draws once it is near the view).
+    panel.scroll_into_view_if_needed()
+    page.wait_for_function("m => window.__runfoldCharts[m].painted", arg=METRIC)
     width = "m => document.querySelector(`[data-metric='${m}'] canvas`).clientWidth"
     before = page.evaluate(width, METRIC)
     page.set_viewport_size({"width": 1000, "height": 800})

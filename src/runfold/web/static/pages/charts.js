@@ -342,7 +342,7 @@ function uplotOptions(cur, width, height, onZoom, tip) {
     ],
     series, bands,
     hooks: {
-      setCursor: [(u) => showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
+      setCursor: [(u) => tip && showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
       setSelect: [(u) => {
         if (u.select.width < 3) return;
         const { left, width } = u.select;
@@ -354,6 +354,8 @@ function uplotOptions(cur, width, height, onZoom, tip) {
   };
 }
 
+// u: the uPlot drawing it, or null while the chart is off screen (its numbers are
+// ready; it is drawn when it comes near the viewport).
 function publish(metric, { state, colors, bands }, u) {
   const { aligned, drawn } = state;
   debug[metric] = {
@@ -365,14 +367,29 @@ function publish(metric, { state, colors, bands }, u) {
     members: (aligned.members || []).map((m) => ({ id: m.id, group: m.group, line: m.line })),
     memberPlan: state.memberPlan, groupOffset: state.groupOffset,
     bands: bands.map((b) => b.series),
-    data: u.data, size: { width: u.width, height: u.height },
+    data: u ? u.data : state.data, size: u ? { width: u.width, height: u.height } : null, painted: !!u,
   };
+}
+
+// Whether the element is on screen or within `margin` of it (charts below the fold
+// are drawn as the page scrolls toward them, not all at once).
+function useNear(ref, margin = "400px") {
+  const [near, setNear] = useState(false);
+  useEffect(() => {
+    const io = new IntersectionObserver((seen) => setNear(seen[seen.length - 1].isIntersecting),
+      { rootMargin: margin });
+    io.observe(ref.current);
+    return () => io.disconnect();
+  }, []);
+  return near;
 }
 
 function Chart({ metric, entries, settings, zoom, total, height, members, colorOf, plot, onZoom }) {
   const el = useRef(null);
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
+  const near = useNear(el);
+  const waiting = useRef(null); // what it will draw once near: {state, colors, bands}
   const state = useMemo(
     () => plotState(metric, entries, settings, members, zoom, total), [metric, entries, settings, members, zoom, total],
   );
@@ -382,20 +399,30 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
     (state.aligned.members || []).map((m) => m.id)]);
 
   useEffect(() => {
+    const p = plot.current;
+    if (p && p.shape !== shape) {
+      p.drop();
+      plot.current = null;
+    }
+    if (plot.current) return;
     const host = el.current;
+    const cur = { state, colors };
+    const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), null);
+    cur.bands = opts.bands;
+    waiting.current = near ? null : cur;
+    if (!near) {
+      publish(metric, cur, null);
+      return;
+    }
     const tip = document.createElement("div");
     tip.className = "rf-tip";
     tip.dataset.testid = "chart-tooltip";
     tip.hidden = true;
-    const cur = { state, colors };
-    const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), tip);
-    cur.bands = opts.bands;
+    opts.hooks.setCursor = [(u) => showTip(u, tip, cur.state, cur.colors, cur.state.settings)];
     const u = new uPlot(opts, state.data, host);
     u.over.appendChild(tip);
     u.over.addEventListener("dblclick", () => zoomRef.current(null));
     u.over.title = "Drag to zoom, double-click to reset";
-    plot.current = { u, cur };
-    publish(metric, cur, u);
     let width = host.clientWidth;
     const ro = new ResizeObserver(() => {
       if (host.clientWidth && host.clientWidth !== width) {
@@ -404,12 +431,22 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
       }
     });
     ro.observe(host);
-    return () => { ro.disconnect(); u.destroy(); plot.current = null; };
-  }, [shape]);
+    plot.current = { u, cur, shape, drop: () => { ro.disconnect(); u.destroy(); } };
+    publish(metric, cur, u);
+  }, [shape, near]);
+  useEffect(() => () => { plot.current?.drop(); plot.current = null; }, []);
 
   useEffect(() => {
     const p = plot.current;
-    if (!p || p.cur.state === state) return;
+    if (!p) {
+      const w = waiting.current;
+      if (w && w.state !== state) {
+        w.state = state;
+        publish(metric, w, null);
+      }
+      return;
+    }
+    if (p.cur.state === state) return;
     p.cur.state = state; // the tooltip reads cur: it follows
     p.u.setData(state.data);
     publish(metric, p.cur, p.u);

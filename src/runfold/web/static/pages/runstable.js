@@ -2,7 +2,7 @@
 // picker, sort, per-column aggregates, eye toggles and selection; used by the project
 // workspace and (scoped) by the group page.
 import { getJSON, enc } from "../lib/api.js";
-import { html, useEffect, useMemo, useState } from "../lib/ui.js";
+import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { groupColor, runColor } from "../lib/colors.js";
 import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
 import { columnsOf, compare, defaultColumns, exact, flatten, lookup, runValue, same } from "../lib/runvalues.js";
@@ -13,7 +13,7 @@ import { SelectionBar, Toolbar } from "./tabletools.js";
 export { exact, flatten };
 
 const RUN_LIMIT = 1000;
-const PAGE_ROWS = 200; // rows drawn at once; "Show more" draws the next page
+const PAGE_ROWS = 50; // rows drawn at once; "Show more" draws the next page
 const STATE_ORDER = ["running", "crashed", "failed", "finished"];
 export const AGGREGATES = [
   ["mean", "mean"], ["mean_std", "mean ± std"], ["min", "min"], ["max", "max"],
@@ -62,6 +62,7 @@ function useFilter(text) {
 export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = true }) {
   const [view, setView] = useState(() => readView());
   const [data, setData] = useState(null);
+  const [groupData, setGroupData] = useState(null); // {key, groups}
   const [error, setError] = useState(null);
   const [filteredGroups, setFilteredGroups] = useState(null);
   const [selected, setSelected] = useState(() => new Set());
@@ -73,21 +74,36 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
 
   const requestedBy = view.by === null ? defaultBy : view.by;
   const filterText = filters ? JSON.stringify(filters) : "";
-  const byText = JSON.stringify(requestedBy);
 
+  // The runs, and apart from them the group rows of the grouping asked for: turning
+  // grouping off needs no request, and on only the small group rows.
   useEffect(() => {
     let live = true;
-    getJSON(`/projects/${enc(project)}/runs`, {
-      filters: filterText || undefined, limit: RUN_LIMIT, by: requestedBy,
-    }).then((body) => { if (live) { setData(body); setError(null); } },
-      (e) => { if (live) setError(e); });
+    getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
+      .then((body) => { if (live) { setData(body); setError(null); } },
+        (e) => { if (live) setError(e); });
     return () => { live = false; };
-  }, [project, filterText, byText, reload]);
+  }, [project, filterText, reload]);
+  const groupsKey = JSON.stringify([project, filterText, requestedBy, reload]);
+  useEffect(() => {
+    if (!requestedBy.length) return undefined;
+    let live = true;
+    getJSON(`/projects/${enc(project)}/groups`, { filters: filterText || undefined, by: requestedBy })
+      .then((body) => { if (live) setGroupData({ key: groupsKey, groups: body.groups }); },
+        (e) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [groupsKey]);
 
   const runs = data ? data.runs : [];
   const anyGroup = runs.some((r) => r.group !== null && r.group !== undefined);
   const by = view.by === null && autoOff && data && !anyGroup ? [] : requestedBy;
-  const grouped = by.length > 0 && data && data.groups;
+  // The rows follow a new grouping once its group rows are in; until then the table
+  // keeps showing the grouping it had (no blank, no jump), the toolbar the new one.
+  const shownRef = useRef({ by: [], groups: null });
+  if (!by.length) shownRef.current = { by, groups: null };
+  else if (groupData && groupData.key === groupsKey) shownRef.current = { by, groups: groupData.groups };
+  const rowsBy = shownRef.current.by;
+  const grouped = rowsBy.length > 0 && data ? shownRef.current.groups : null;
   const cols = useMemo(() => {
     const c = columnsOf(runs);
     return { ...c, defaults: defaultColumns(c) };
@@ -106,14 +122,16 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     const ids = { id: { $in: shown.map((r) => r.id) } };
     const combined = filters ? { $and: [filters, ids] } : ids;
     const timer = setTimeout(() => {
-      getJSON(`/projects/${enc(project)}/groups`, { by, filters: JSON.stringify(combined) })
+      getJSON(`/projects/${enc(project)}/groups`, { by: rowsBy, filters: JSON.stringify(combined) })
         .then((body) => { if (live) setFilteredGroups(body.groups); }, (e) => { if (live) setError(e); });
     }, 150);
     return () => { live = false; clearTimeout(timer); };
-  }, [shown, byText, grouped ? 1 : 0]);
+  }, [shown, JSON.stringify(rowsBy), grouped ? 1 : 0]);
 
   if (error) return html`<${Failure} error=${error} />`;
-  if (!data) return html`<p class="loading">Loading runs…</p>`;
+  if (!data || (rowsBy.length > 0 && !grouped) || (by.length > 0 && !groupData)) {
+    return html`<p class="loading">Loading runs…</p>`;
+  }
 
   const columns = (view.cols ?? cols.defaults).map((id) => ({
     id, label: id.replace(/^(config|summary)\./, ""), kind: id.startsWith("summary.") ? "summary" : "config",
@@ -139,9 +157,9 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   let groupRows = null;
   let drawn = 0;
   if (grouped) {
-    const all = data.groups.map((g, i) => ({ ...g, color: groupColor(i) }));
+    const all = grouped.map((g, i) => ({ ...g, color: groupColor(i) }));
     const colorOf = new Map(all.map((g) => [JSON.stringify(g.key), g.color]));
-    const source = filtering ? (filteredGroups || []) : data.groups;
+    const source = filtering ? (filteredGroups || []) : grouped;
     groupRows = source.map((g) => ({ ...g, color: colorOf.get(JSON.stringify(g.key)) || groupColor(0) }));
     if (sortCol) {
       const gv = (g) => groupValue(g, sortCol, view.agg, byId);
@@ -158,7 +176,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
       const members = open ? sortRuns(memberIds.map((id) => byId.get(id)).filter(Boolean)) : [];
       drawn += 1;
       return html`
-        <${GroupRow} key=${keyText} project=${project} group=${g} by=${by} columns=${columns}
+        <${GroupRow} key=${keyText} project=${project} group=${g} by=${rowsBy} columns=${columns}
           agg=${view.agg} open=${open} onToggle=${toggle} byId=${byId} groupLinks=${groupLinks}
           hidden=${hidden.has(keyText)} onHide=${() => toggleHide(keyText)}
           checked=${memberIds.length > 0 && memberIds.every((id) => selected.has(id))}
@@ -185,7 +203,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
       ${label}${sortCol === id ? (sortDesc ? " ▼" : " ▲") : ""}
     </th>`;
 
-  const gi = by.indexOf("group");
+  const gi = rowsBy.indexOf("group");
   const selectedGroups = gi < 0 || !groupRows ? [] : groupRows
     .filter((g) => g.key[gi] !== null && g.runs.length && g.runs.every((id) => selected.has(id)))
     .map((g) => g.key[gi]);
