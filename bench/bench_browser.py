@@ -406,11 +406,16 @@ class Session:
             return {"timed_out": ready["state"], "requests": _requests(self.log)}
         tasks = [d for _, d in page.evaluate("window.__bench.longTasks")[tasks_before:]]
         self.settle(timeout_ms)
+        requests = _requests(self.log)
+        click = page.evaluate("performance.timeOrigin") + clicked["t0"]
+        for r in requests:  # when it was sent and done, from the click
+            r["sent_ms"] = r["start_epoch_ms"] - click
+            r["done_ms"] = r["end_epoch_ms"] - click
         return {
             "redraw_ms": ready["painted"],
             "long_tasks_ms": sum(tasks),
             "longest_task_ms": max(tasks, default=0.0),
-            "requests": _requests(self.log),
+            "requests": requests,
             "rows": self._rows(),
         }
 

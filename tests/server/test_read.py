@@ -340,6 +340,26 @@ def test_series_ungrouped_has_one_line_per_run(
     ]
 
 
+@pytest.mark.parametrize("buckets", [1000, 4])
+def test_series_fields_send_only_the_arrays_named(
+    server: LiveServer, api: runfold.Api, buckets: int
+) -> None:
+    body = ok(server, "/series", metric="loss", buckets=buckets,
+              fields=["mean", "count", "x_lo", "x_hi"])  # fmt: skip
+    expected = json_safe(api.group_series(P, "loss", buckets=buckets))
+    got = body["series"]["loss"]
+    exact = buckets == 1000  # in exact mode x_lo and x_hi are x: left out
+    kept = {"mean", "count"} | (set() if exact else {"x_lo", "x_hi"})
+    dropped = {"median", "min", "max", "std", "stderr", "x_lo", "x_hi"} - kept
+    assert [e["mode"] for e in got] == ["exact" if exact else "buckets"] * len(got)
+    assert got == [{k: v for k, v in e.items() if k not in dropped} for e in expected]
+
+
+def test_series_fields_name_only_known_arrays(server: LiveServer) -> None:
+    message = _error(server, 400, "/series", metric="loss", fields="p99")
+    assert "fields" in message and "median" in message
+
+
 def test_series_of_an_unlogged_metric_has_empty_lines(server: LiveServer) -> None:
     body = ok(server, "/series", metric="nope")
     assert [len(e["x"]) for e in body["series"]["nope"]] == [0, 0, 0]

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import UsageError
 from .jsonsafe import json_safe
@@ -236,15 +236,16 @@ class SeriesEntry(BaseModel):
     running: int
     mode: str
     x: list[float]
-    x_lo: list[float]
-    x_hi: list[float]
-    mean: list[float | None]
-    median: list[float | None]
-    min: list[float | None]
-    max: list[float | None]
-    std: list[float | None]
-    stderr: list[float | None]
-    count: list[int]
+    # With ``fields=`` only the arrays named come (x_lo and x_hi in buckets mode only).
+    x_lo: list[float] = Field(default_factory=list)
+    x_hi: list[float] = Field(default_factory=list)
+    mean: list[float | None] = Field(default_factory=list)
+    median: list[float | None] = Field(default_factory=list)
+    min: list[float | None] = Field(default_factory=list)
+    max: list[float | None] = Field(default_factory=list)
+    std: list[float | None] = Field(default_factory=list)
+    stderr: list[float | None] = Field(default_factory=list)
+    count: list[int] = Field(default_factory=list)
 
 
 class SeriesOut(BaseModel):

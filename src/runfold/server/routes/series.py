@@ -3,11 +3,12 @@
 GET /api/v1/projects/{project}/series?metric=loss&metric=acc&by=group&buckets=1000
 GET /api/v1/projects/{project}/series?metric=loss&ungrouped=true   # one line per run
 GET /api/v1/projects/{project}/series?metric=loss&x_min=100&x_max=200  # a zoom
+GET /api/v1/projects/{project}/series?metric=loss&fields=mean&fields=count  # lighter
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -26,6 +27,10 @@ from ..schemas import (
 router = APIRouter(tags=["series"], dependencies=[Depends(reject_unknown_params)])
 
 MAX_BUCKETS = 10_000
+# The arrays an entry can carry besides x (``fields=``); x_lo and x_hi equal x in
+# exact mode, so with ``fields`` they come in buckets mode only.
+FIELDS = ("x_lo", "x_hi", "mean", "median", "min", "max", "std", "stderr", "count")
+Field = Literal[FIELDS]  # type: ignore[valid-type]
 BY_AND_UNGROUPED = (
     "Give either by=... (lines per group) or ungrouped=true (one line per run), "
     "not both."
@@ -73,6 +78,14 @@ def get_series(
             "per metric, the first in order; `total` says how many there are.",
         ),
     ] = None,
+    fields: Annotated[
+        list[Field] | None,
+        Query(
+            description="Only these arrays besides x (repeat), e.g. the ones a chart "
+            "draws: fields=mean&fields=min&fields=max&fields=count. x_lo and x_hi "
+            "equal x in exact mode and then are left out. Absent: all of them."
+        ),
+    ] = None,
 ) -> JSONResponse:
     """``{"series": {metric: entries}, "total": n, "by": [...], "x": ...}``: per metric, the
     entries ``runfold.Api.group_series`` returns, one per group: key (a list), name,
@@ -92,4 +105,15 @@ def get_series(
         project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
         filters=parse_filters(filters), x_min=x_min, x_max=x_max, limit=limit,
     )  # fmt: skip
+    if fields is not None:
+        page["series"] = {
+            metric: [_only(entry, set(fields)) for entry in entries]
+            for metric, entries in page["series"].items()
+        }
     return json_response({**page, "by": keys, "x": x})
+
+
+def _only(entry: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    if entry["mode"] == "exact":
+        fields = fields - {"x_lo", "x_hi"}
+    return {k: v for k, v in entry.items() if k not in FIELDS or k in fields}

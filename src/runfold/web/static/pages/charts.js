@@ -10,6 +10,7 @@
 // resets. While a run drawn is running the series are fetched again every 5 s.
 import { html, render, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
+import { bandColumns } from "../lib/bandfill.js";
 import { SHADING_LABELS } from "../lib/bands.js";
 import { exportCSV, exportJSON } from "../lib/chartexport.js";
 import { chartFromParams, setChartParam } from "../lib/chartparams.js";
@@ -48,9 +49,22 @@ function ensureStylesheet() {
   document.head.appendChild(link);
 }
 
+const isGrouped = (by) => by === undefined || (Array.isArray(by) ? by.length > 0 : !!by);
+
+// The arrays a chart with these settings draws: its line, its band (a line of one run
+// has none), n, and the bucket ranges for the tooltip. Other statistics are not sent.
+export function seriesFields(settings, grouped) {
+  const fields = new Set([settings.line, "count", "x_lo", "x_hi"]);
+  if (grouped && settings.shading === "minmax") ["min", "max"].forEach((f) => fields.add(f));
+  if (grouped && (settings.shading === "std" || settings.shading === "stderr")) {
+    ["mean", settings.shading].forEach((f) => fields.add(f));
+  }
+  return [...fields].sort();
+}
+
 function seriesParams({ by, filters }, metrics, settings, zoom) {
-  const grouped = by === undefined || (Array.isArray(by) ? by.length > 0 : !!by);
-  const params = { metric: metrics, x: settings.x };
+  const grouped = isGrouped(by);
+  const params = { metric: metrics, x: settings.x, fields: seriesFields(settings, grouped) };
   if (grouped && by !== undefined) params.by = by;
   // one line per run: ask for the lines drawn only (the reply's total counts them all)
   if (!grouped) { params.ungrouped = "true"; params.limit = settings.max; }
@@ -62,9 +76,11 @@ function seriesParams({ by, filters }, metrics, settings, zoom) {
   return params;
 }
 
-// The section fetches every metric at the defaults' x and smoothing in one request.
-const needsOwnFetch = (s, zoom, base) =>
-  s.x !== base.x || s.smoothing !== base.smoothing || s.max > base.max || !!zoom;
+// The section fetches every metric at the defaults' x, smoothing, line and shading in
+// one request; a panel that draws other numbers fetches its own.
+const needsOwnFetch = (s, zoom, base, grouped) =>
+  s.x !== base.x || s.smoothing !== base.smoothing || s.max > base.max || !!zoom
+  || seriesFields(s, grouped).join() !== seriesFields(base, grouped).join();
 const seriesOf = (project, params) => getJSON(`/projects/${enc(project)}/series`, params);
 
 // Props: project; by (grouping keys; [] one line per run; absent the server's default);
@@ -102,7 +118,7 @@ export function ChartsSection({
   const params = seriesParams({ by, filters }, metrics, defaults);
   const same = JSON.stringify([project, defaults.x, defaults.smoothing]);
   const [body, sharedError] = useLiveFetch(
-    metrics.length ? JSON.stringify([same, metrics, byKey, filtersKey]) : null,
+    metrics.length ? JSON.stringify([same, metrics, byKey, filtersKey, params.fields]) : null,
     () => seriesOf(project, params), (b) => anyRunning(b.series), same,
   );
   const shared = body && body.series;
@@ -159,13 +175,14 @@ function ChartPanel({ metric, ctx, shared }) {
     if (ctx.inUrl) updateParams((p) => setChartParam(p, metric, nextSettings, nextZoom, ctx.defaults));
   };
   const set = (k, v) => change({ ...settings, [k]: v }, k === "x" ? null : zoom);
-  const own = needsOwnFetch(settings, zoom, ctx.defaults) || shared === undefined;
+  const own = needsOwnFetch(settings, zoom, ctx.defaults, isGrouped(ctx.by)) || shared === undefined;
   const ctxKey = JSON.stringify([ctx.project, ctx.by ?? null, ctx.filters || null]);
   const ownParams = seriesParams(ctx, [metric], settings, zoom);
   const [ownBody, error] = useLiveFetch(
-    own ? JSON.stringify([ctxKey, metric, settings.x, settings.smoothing, zoom]) : null,
+    own ? JSON.stringify([ctxKey, metric, settings.x, settings.smoothing, zoom, ownParams.fields]) : null,
     () => seriesOf(ctx.project, ownParams), (b) => anyRunning(b.series),
-    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom]),
+    // the last answer stays while the next loads only if it has the arrays drawn now
+    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom, ownParams.fields]),
   );
   const raw = own ? ownBody && (ownBody.series[metric] || []) : shared;
   const hiddenKey = ctx.hidden.join("\n");
@@ -226,9 +243,9 @@ function useMembers(ctx, metric, settings, zoom, entries) {
     { by: [], filters: { id: { $in: ids } } }, [metric], { ...settings, max: Math.max(1, ids.length) }, zoom,
   );
   const [body] = useLiveFetch(
-    active && ids.length ? JSON.stringify([ctx.project, metric, ids, settings.x, settings.smoothing, zoom]) : null,
+    active && ids.length ? JSON.stringify([ctx.project, metric, ids, settings.x, settings.smoothing, zoom, params.fields]) : null,
     () => seriesOf(ctx.project, params), (b) => anyRunning(b.series),
-    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom]),
+    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom, params.fields]),
   );
   return useMemo(() => (plan ? { plan, entries: body ? body.series[metric] || [] : null } : null), [plan, body]);
 }
@@ -305,6 +322,27 @@ function zoomRange(lo, hi, x) {
   return b > a ? [Number(a.toPrecision(12)), Number(b.toPrecision(12))] : null;
 }
 
+// A band's edges draw nothing themselves: after its upper edge's turn, the band is
+// painted as pixel columns (lib/bandfill.js). uPlot's own bands clip a fill with the
+// lower edge's outline, which software rendering drew 5× slower.
+const noPath = () => null;
+
+function paintBand(u, upper, lower, fill) {
+  const at = (values, axis) => values.map((v) => (v === null || v === undefined ? v : u.valToPos(v, axis, true)));
+  const xs = u.data[0].map((x) => u.valToPos(x, "x", true));
+  const { left, top, width, height } = u.bbox;
+  const { ctx } = u;
+  ctx.save();
+  ctx.fillStyle = fill;
+  for (const [x, high, low] of bandColumns(xs, at(u.data[upper], "y"), at(u.data[lower], "y"))) {
+    if (x < left || x >= left + width) continue;
+    const y0 = Math.max(top, high);
+    const y1 = Math.min(top + height, low);
+    if (y1 > y0) ctx.fillRect(x, y0, 1, y1 - y0);
+  }
+  ctx.restore();
+}
+
 // cur: {state, colors}, the numbers drawn now (a live refresh replaces them in place).
 function uplotOptions(cur, width, height, onZoom, tip) {
   const { state, colors } = cur;
@@ -317,16 +355,17 @@ function uplotOptions(cur, width, height, onZoom, tip) {
     series.push({ label: `run ${m.id}`, stroke, width: 1, points: { show: false } });
   }
   const bands = [];
+  const banded = settings.shading !== "none" && settings.shading !== "members";
   aligned.groups.forEach((g, gi) => {
     const width = settings.shading === "members" ? 2 : 1.5; // stands out of its runs
+    const s = seriesIndex(gi);
+    const edge = { stroke: "transparent", width: 0, points: { show: false }, paths: noPath };
     series.push({ label: g.name, stroke: colors[gi], width, points: { show: false } });
-    series.push({ label: `${g.name} upper`, stroke: "transparent", width: 0, points: { show: false } });
-    series.push({ label: `${g.name} lower`, stroke: "transparent", width: 0, points: { show: false } });
-    if (settings.shading !== "none" && settings.shading !== "members") {
-      const s = seriesIndex(gi);
-      bands.push({ series: [s.upper + groupOffset, s.lower + groupOffset], fill: translucent(colors[gi]) });
-    }
+    series.push({ ...edge, label: `${g.name} upper` });
+    series.push({ ...edge, label: `${g.name} lower` });
+    if (banded) bands.push({ series: [s.upper + groupOffset, s.lower + groupOffset], fill: translucent(colors[gi]) });
   });
+  const bandOf = new Map(bands.map((b) => [b.series[0], b]));
   const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   return {
     width, height, legend: { show: false },
@@ -340,9 +379,14 @@ function uplotOptions(cur, width, height, onZoom, tip) {
         ...(settings.x === "_step" ? { incrs: INT_INCRS } : {}) },
       { ...axis, size: 56, values: (u, vals) => vals.map(fmtNum) },
     ],
-    series, bands,
+    series,
+    bandPairs: bands, // for the page's record; paintBand draws them
     hooks: {
       setCursor: [(u) => tip && showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
+      drawSeries: [(u, si) => {
+        const band = bandOf.get(si);
+        if (band) paintBand(u, band.series[0], band.series[1], band.fill);
+      }],
       setSelect: [(u) => {
         if (u.select.width < 3) return;
         const { left, width } = u.select;
@@ -368,6 +412,7 @@ function publish(metric, { state, colors, bands }, u) {
     memberPlan: state.memberPlan, groupOffset: state.groupOffset,
     bands: bands.map((b) => b.series),
     data: u ? u.data : state.data, size: u ? { width: u.width, height: u.height } : null, painted: !!u,
+    at: performance.now(), // when (benchmarks)
   };
 }
 
@@ -408,7 +453,7 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
     const host = el.current;
     const cur = { state, colors };
     const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), null);
-    cur.bands = opts.bands;
+    cur.bands = opts.bandPairs;
     waiting.current = near ? null : cur;
     if (!near) {
       publish(metric, cur, null);
