@@ -277,3 +277,31 @@ def test_shared_config_counts_nan_as_shared_and_true_apart_from_one(
                      reinit=True).finish()  # fmt: skip
     (group,) = api.groups("s")
     assert math.isnan(group.config["nan"]) and group.config["flag"] == "mixed"
+
+
+def _group_view(groups: list[runfold.api.Group]) -> list[tuple]:
+    return [(g.name, g.count, g.state, g.summary["acc"]["mean"]) for g in groups]
+
+
+def test_group_rows_equal_groups_and_follow_every_change(api: runfold.Api) -> None:
+    ingest_run(api, "k1", group="a", summary={"acc": 0.5})
+    ingest_run(api, "k2", group="a", summary={"acc": 0.7})
+    ingest_run(api, "k3", group="b", summary={"acc": 0.9}, state=None)
+    first = api.group_rows("p", by=["group"])
+    assert _group_view(first) == _group_view(api.groups("p", by=["group"]))
+    assert _group_view(first) == [("a", 2, "finished", 0.6), ("b", 1, "running", 0.9)]
+    assert api.group_rows("p", by=["group"]) is first  # unchanged runs: kept
+
+    # a run's summary changes (its last_seq moves)
+    api.store.ingest("p", "k2", [(5, "summary", {"acc": 0.9})])
+    changed = _group_view(api.group_rows("p", by=["group"]))
+    assert changed[0] == ("a", 2, "finished", 0.7)
+    # a run moves to another group (its updated_at moves)
+    moved = api.run("p/k1")
+    moved.group = "b"
+    moved.update()
+    assert [(g.name, g.count) for g in api.group_rows("p", by=["group"])] == [
+        ("a", 1), ("b", 2)]  # fmt: skip
+    # a stopped heartbeat alone turns the running run crashed
+    api.store.ingest("p", "k3", [], heartbeat_at=time.time() - 3600)
+    assert api.group_rows("p", by=["group"])[1].state == "crashed"

@@ -10,8 +10,9 @@ api.group_series("mnist", "loss", by=["group"])       # mean, median, min, max .
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Mapping, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -34,6 +35,9 @@ from .store.base import RunRow
 from .store.filters import compile_filters
 
 __all__ = ["Api", "Run", "Group", "STATE_ORDER", "groups_of"]
+
+# How many answers of group_rows are kept (least recently used dropped first).
+GROUP_ROWS_KEPT = 32
 
 # Roll-up order for a group's state: the first present wins.
 STATE_ORDER = ("running", "crashed", "failed", "finished")
@@ -278,8 +282,10 @@ class Api:
             settings = resolve(dir=os.fspath(dir) if dir is not None else None)
             store = open_store(settings.store_path)
         self._store = store
-        # grouped series computed before, while their runs are unchanged
+        # grouped series and group rows computed before, while their runs are unchanged
         self._series_cache = SeriesCache()
+        self._group_rows: OrderedDict[Hashable, list[Group]] = OrderedDict()
+        self._group_rows_lock = threading.Lock()
 
     @property
     def store(self) -> Any:
@@ -331,6 +337,32 @@ class Api:
         state counts and roll-up, shared config, and per summary key mean, median,
         min, max, std, stderr, count."""
         return groups_of(self.runs(project, filters), by)
+
+    def group_rows(
+        self, project: str, by: Sequence[str] = ("group",),
+        filters: Mapping[str, Any] | None = None,
+    ) -> list[Group]:  # fmt: skip
+        """What ``groups()`` returns, read-only (shared): made of the store's rows
+        (``run_rows``) and kept while those runs are unchanged, so a page asking
+        again (each load, each regrouping) is not aggregated again. Every change to
+        a run moves its ``updated_at`` or ``last_seq``; its state is in the key too,
+        since a stopped heartbeat changes it alone."""
+        rows = self.run_rows(project, filters)
+        key = (
+            tuple(by),
+            tuple((r.pk, r.updated_at, r.last_seq, r.state) for r in rows),
+        )
+        with self._group_rows_lock:
+            found = self._group_rows.get(key)
+            if found is not None:
+                self._group_rows.move_to_end(key)
+                return found
+        computed = groups_of(rows, by)
+        with self._group_rows_lock:
+            self._group_rows[key] = computed
+            while len(self._group_rows) > GROUP_ROWS_KEPT:
+                self._group_rows.popitem(last=False)
+        return computed
 
     def group_series(
         self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",

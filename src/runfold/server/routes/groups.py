@@ -32,5 +32,5 @@ def list_groups(
     roll-up: running > crashed > failed > finished), config (shared values, or
     "mixed"), summary (per key mean, median, min, max, std, stderr, count) and
     runs (run ids)."""
-    groups = api.groups(project, by=by or ["group"], filters=parse_filters(filters))
+    groups = api.group_rows(project, by or ["group"], parse_filters(filters))
     return json_response({"groups": [group_fields(g) for g in groups]})
