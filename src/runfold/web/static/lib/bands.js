@@ -10,36 +10,33 @@ export const SHADING_LABELS = {
 
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
-// The line's value of an entry at index i (null where it has none).
-export function lineValue(entry, line, i) {
-  if (!LINES.includes(line)) throw new Error(`unknown line: ${line}`);
-  return num(entry[line]?.[i]);
-}
-
-// [lower, upper] of the band at index i, or [null, null] where there is none.
-export function bandAt(entry, shading, i) {
-  if (!SHADINGS.includes(shading)) throw new Error(`unknown shading: ${shading}`);
-  const n = num(entry.count?.[i]);
-  if (shading === "none" || shading === "members" || n === null || n < 2) return [null, null];
-  if (shading === "minmax") {
-    const lo = num(entry.min?.[i]);
-    const hi = num(entry.max?.[i]);
-    return lo === null || hi === null ? [null, null] : [lo, hi];
-  }
-  const mean = num(entry.mean?.[i]);
-  const spread = num(entry[shading]?.[i]); // "std" or "stderr"
-  if (mean === null || spread === null) return [null, null];
-  return [mean - spread, mean + spread];
-}
-
-// Whole band arrays of an entry: {lo, hi}, each as long as entry.x.
+// Whole band arrays of an entry: {lo, hi}, each as long as entry.x; null where a
+// point has no band. Built by push, so a band without a gap stays an array of
+// doubles (V8 keeps those unboxed: a page of charts makes no garbage of them).
 export function bandArrays(entry, shading) {
+  if (!SHADINGS.includes(shading)) throw new Error(`unknown shading: ${shading}`);
+  const len = entry.x.length;
   const lo = [];
   const hi = [];
-  for (let i = 0; i < entry.x.length; i++) {
-    const [l, h] = bandAt(entry, shading, i);
-    lo.push(l);
-    hi.push(h);
+  if (shading === "none" || shading === "members") {
+    for (let i = 0; i < len; i++) { lo.push(null); hi.push(null); }
+    return { lo, hi };
+  }
+  const count = entry.count || [];
+  const minmax = shading === "minmax";
+  const a = (minmax ? entry.min : entry.mean) || [];
+  const b = (minmax ? entry.max : entry[shading]) || [];
+  for (let i = 0; i < len; i++) {
+    const n = num(count[i]);
+    const u = num(a[i]);
+    const v = num(b[i]);
+    if (n === null || n < 2 || u === null || v === null) {
+      lo.push(null);
+      hi.push(null);
+    } else {
+      lo.push(minmax ? u : u - v);
+      hi.push(minmax ? v : u + v);
+    }
   }
   return { lo, hi };
 }

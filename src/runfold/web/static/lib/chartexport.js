@@ -1,5 +1,6 @@
 // A chart's CSV and JSON export: exactly what is plotted (DESIGN §2.8), pure.
-// state: {metric, settings, aligned: {x, groups, members?}, zoom?}.
+// state: {metric, settings, aligned: {x, groups, members?}, zoom?, facet?} (facet: the
+// value a small chart is drawn for, lib/facets.js; its export holds that chart's lines).
 
 export function exportJSON(state) {
   const { aligned, settings, metric } = state;
@@ -8,6 +9,7 @@ export function exportJSON(state) {
     groups: aligned.groups.map((g) => ({ name: g.name, key: g.key, line: g.line, lower: g.lo, upper: g.hi, n: g.n })),
   };
   if (state.zoom) body.zoom = state.zoom;
+  if (state.facet) body.facet = { key: state.facet.key, value: state.facet.value };
   if (aligned.members && aligned.members.length) {
     body.members = aligned.members.map((m) => ({ run: m.id, group: aligned.groups[m.group].name, line: m.line }));
   }

@@ -24,3 +24,9 @@ test("JSON names the zoom and the members", () => {
   assert.deepEqual(body.members, [{ run: "r1", group: 'a "b"', line: [0.5, 7] }]);
   assert.deepEqual(body.groups[0].upper, [1.5, null]);
 });
+
+test("a small chart's JSON names its facet", () => {
+  const facet = { key: "config.dataset", value: null, label: "config.dataset = (none)", index: 2 };
+  assert.deepEqual(JSON.parse(exportJSON({ ...state, facet })).facet, { key: "config.dataset", value: null });
+  assert.equal("facet" in JSON.parse(exportJSON(state)), false);
+});

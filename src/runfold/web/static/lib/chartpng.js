@@ -14,7 +14,8 @@ export function pngLayout(canvasW, canvasH, rows, ratio = 1) {
   return { width: canvasW, height: head + canvasH + legend, head, legendTop: head + canvasH, shown };
 }
 
-// items: [{name, color}] in legend order. Resolves to a PNG Blob.
+// items: [{name, color, dash?}] in legend order (dash: lib/facets.js, drawn as a short
+// stretch of the line instead of a square). Resolves to a PNG Blob.
 export function chartPNG(canvas, { title, items, background, foreground, muted, font }) {
   const ratio = canvas.width / Math.max(1, canvas.clientWidth || canvas.width);
   const lay = pngLayout(canvas.width, canvas.height, items.length, ratio);
@@ -37,10 +38,14 @@ export function chartPNG(canvas, { title, items, background, foreground, muted, 
   const top = lay.legendTop / ratio + pad;
   items.slice(0, lay.shown).forEach((item, i) => {
     const y = top + i * row + row / 2;
-    ctx.fillStyle = item.color;
-    ctx.fillRect(pad, y - 5, 10, 10);
+    const sample = item.dash ? 20 : 10;
+    if (item.dash) legendLine(ctx, pad, y, sample, item);
+    else {
+      ctx.fillStyle = item.color;
+      ctx.fillRect(pad, y - 5, 10, 10);
+    }
     ctx.fillStyle = foreground;
-    ctx.fillText(item.name, pad + 16, y);
+    ctx.fillText(item.name, pad + sample + 6, y);
   });
   if (items.length > lay.shown) {
     ctx.fillStyle = muted;
@@ -50,4 +55,16 @@ export function chartPNG(canvas, { title, items, background, foreground, muted, 
     const failed = () => reject(new Error("The browser could not encode the chart as PNG: try another browser."));
     out.toBlob((blob) => (blob ? resolve(blob) : failed()), "image/png");
   });
+}
+
+function legendLine(ctx, x, y, width, { color, dash }) {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.setLineDash(dash.pattern);
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  ctx.lineTo(x + width, y);
+  ctx.stroke();
+  ctx.restore();
 }

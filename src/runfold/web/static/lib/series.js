@@ -1,5 +1,5 @@
 // Series API entries → uPlot data, tooltip models and chart sections (pure; no DOM).
-import { bandAt, lineValue, LINES, SHADINGS } from "./bands.js";
+import { bandArrays, LINES, SHADINGS } from "./bands.js";
 
 export { LINES, SHADINGS };
 
@@ -8,12 +8,12 @@ export { LINES, SHADINGS };
 // {x, mode, groups: [{key, name, runs, index, src, line, lo, hi, n}]} where src[j] is
 // the entry's own index at x[j] (or -1).
 export function alignSeries(entries, { line = "mean", shading = "minmax", log = false } = {}) {
-  const xs = new Set();
-  for (const e of entries) for (const v of e.x) xs.add(v);
-  const x = [...xs].sort((a, b) => a - b);
-  const at = new Map(x.map((v, j) => [v, j]));
+  const x = sharedX(entries);
+  const at = x === entries[0]?.x ? null : new Map(x.map((v, j) => [v, j]));
   const positive = (v) => (log && v !== null && v <= 0 ? null : v);
+  if (!LINES.includes(line)) throw new Error(`unknown line: ${line}`);
   const groups = entries.map((e, index) => {
+    if (at === null) return sameX(e, index, line, shading, positive);
     const len = x.length;
     const g = {
       key: e.key, name: e.name, runs: e.runs, mode: e.mode, index,
@@ -23,19 +23,54 @@ export function alignSeries(entries, { line = "mean", shading = "minmax", log = 
       hi: new Array(len).fill(null),
       n: new Array(len).fill(null),
     };
-    e.x.forEach((v, i) => {
-      const j = at.get(v);
-      const [lo, hi] = bandAt(e, shading, i);
+    const band = bandArrays(e, shading);
+    const values = e[line] || [];
+    const count = e.count || [];
+    for (let i = 0; i < e.x.length; i++) {
+      const j = at.get(e.x[i]);
       g.src[j] = i;
-      g.line[j] = positive(lineValue(e, line, i));
-      g.lo[j] = positive(lo);
-      g.hi[j] = positive(hi);
-      g.n[j] = e.count?.[i] ?? null;
-    });
+      g.line[j] = positive(finite(values[i]));
+      g.lo[j] = positive(band.lo[i]);
+      g.hi[j] = positive(band.hi[i]);
+      g.n[j] = count[i] ?? null;
+    }
     return g;
   });
   const mode = entries.some((e) => e.mode === "buckets") ? "buckets" : "exact";
   return { x, mode, groups };
+}
+
+// A group on the shared x (its own): its arrays as they came where nothing is to
+// change (no gap, no log-scale cut), built by push otherwise, so arrays of numbers
+// stay arrays of doubles (unboxed in V8: no garbage per point).
+function sameX(e, index, line, shading, positive) {
+  const band = bandArrays(e, shading);
+  const keep = (arr) => (arr.every((v) => positive(finite(v)) === v) ? arr : arr.map((v) => positive(finite(v))));
+  const len = e.x.length;
+  const src = [];
+  for (let i = 0; i < len; i++) src.push(i);
+  const count = e.count || [];
+  return {
+    key: e.key, name: e.name, runs: e.runs, mode: e.mode, index, src,
+    line: keep(e[line] || new Array(len).fill(null)),
+    lo: keep(band.lo),
+    hi: keep(band.hi),
+    n: count.length === len ? count : src.map((i) => count[i] ?? null),
+  };
+}
+
+const finite = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+// The sorted union of the entries' x values; the first entry's own array when every
+// entry has the same x values (the usual case: groups of runs logging the same steps).
+function sharedX(entries) {
+  const first = entries[0]?.x;
+  const same = (xs) => xs.length === first.length && xs.every((v, i) => v === first[i]);
+  if (first && entries.every((e) => e.x === first || same(e.x))
+    && first.every((v, i) => i === 0 || first[i - 1] < v)) return first;
+  const xs = new Set();
+  for (const e of entries) for (const v of e.x) xs.add(v);
+  return [...xs].sort((a, b) => a - b);
 }
 
 // uPlot's data and the series order: per group [line, upper, lower]. Where a group has
@@ -44,7 +79,8 @@ export function alignSeries(entries, { line = "mean", shading = "minmax", log = 
 export function toUPlotData(aligned) {
   const data = [aligned.x];
   for (const g of aligned.groups) {
-    const own = (arr) => arr.map((v, j) => (g.src[j] < 0 ? undefined : v));
+    const whole = g.src.every((i) => i >= 0); // the usual case: nothing to mark
+    const own = (arr) => (whole ? arr : arr.map((v, j) => (g.src[j] < 0 ? undefined : v)));
     data.push(own(g.line), own(g.hi), own(g.lo));
   }
   return data;

@@ -90,3 +90,19 @@ test("sections by prefix: train/, eval/, others, the rest; system/ last and coll
   assert.deepEqual(defaultMetrics(keys, 3), ["train/acc", "train/loss", "eval/acc"]);
   assert.deepEqual(chartSections([]), []);
 });
+
+test("groups with the same x values share them, point for point", () => {
+  const c = mk("c", [0, 1, 2, 3], [5, 6, 7, 8], [2, 2, 2, 2]);
+  const al = alignSeries([a, c], { shading: "minmax" });
+  assert.deepEqual(al.x, [0, 1, 2, 3]);
+  assert.deepEqual(al.groups[1].src, [0, 1, 2, 3]);
+  assert.deepEqual(al.groups[1].line, [5, 6, 7, 8]);
+  assert.deepEqual(al.groups[0].hi, [11, 12, 13, null]);
+  // x out of order in an entry still comes out sorted
+  const d = mk("d", [3, 1], [1, 2], [2, 2]);
+  assert.deepEqual(alignSeries([d, mk("e", [3, 1], [3, 4], [2, 2])]).x, [1, 3]);
+});
+
+test("an unknown line is an error", () => {
+  assert.throws(() => alignSeries([a], { line: "p99" }), /unknown line/);
+});

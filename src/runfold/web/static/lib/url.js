@@ -8,7 +8,9 @@
 //   hide=<key json>        a group's key or [run id] hidden from the charts (repeat)
 //   cols=<id>              the picked columns (repeat); absent: the defaults
 // Other parts of the page keep their own parameters (e.g. chart settings) through
-// updateParams; each writer leaves the others' parameters alone.
+// updateParams; each writer leaves the others' parameters alone. The charts own:
+//   facet=config.dataset   one small chart per value of this grouping key
+//   dash=config.seed       each value of this grouping key drawn with its own dash
 
 const TABLE_KEYS = new Set(["by", "nogroup", "q", "sort", "open", "hide", "cols", "nocols"]);
 const isTableKey = (key) => TABLE_KEYS.has(key) || key.startsWith("agg.");
@@ -70,4 +72,19 @@ export function updateParams(mutate) {
   mutate(p);
   const text = p.toString();
   replaceSearch(text ? `?${text}` : "");
+}
+
+// The charts' facet and dash keys ({facet, dash}, each a key or null) in the address;
+// whether they are grouping keys now is lib/facets.js effectiveStyle's call.
+const STYLE_KEYS = ["facet", "dash"];
+
+export function readChartStyle(p = readParams()) {
+  return { facet: p.get("facet") || null, dash: p.get("dash") || null };
+}
+
+export function writeChartStyle(p, style) {
+  for (const key of STYLE_KEYS) {
+    if (style[key]) p.set(key, style[key]);
+    else p.delete(key);
+  }
 }

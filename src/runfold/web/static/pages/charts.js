@@ -8,11 +8,12 @@
 //   chart.<metric>=line:median;shading:std;x:_runtime;smooth:0.6;log:1;max:5;zoom:100..250
 // Drag along x to zoom (the server re-buckets just that range: finer points); double-click
 // resets. While a run drawn is running the series are fetched again every 5 s.
-import { html, render, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
-import { bandColumns } from "../lib/bandfill.js";
+import { bandStretches, traceBand } from "../lib/bandfill.js";
 import { SHADING_LABELS } from "../lib/bands.js";
 import { exportCSV, exportJSON } from "../lib/chartexport.js";
+import { NO_STYLE, splitFacets, styleEntries, withFacetRecord } from "../lib/facets.js";
 import { chartFromParams, setChartParam } from "../lib/chartparams.js";
 import { chartPNG } from "../lib/chartpng.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
@@ -23,6 +24,7 @@ import {
 } from "../lib/series.js";
 import { readParams, updateParams } from "../lib/url.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
+import { DashSample, FacetGrid, lineDash, sharedY, StyleControls } from "./chartstyle.js";
 
 export { exportCSV, exportJSON };
 
@@ -89,9 +91,12 @@ const seriesOf = (project, params) => getJSON(`/projects/${enc(project)}/series`
 // metricKeys (the metric keys to chart, instead of the project's: a run page passes its
 // own); hidden (JSON.stringify(entry.key) of groups or runs not drawn); settings (every
 // panel's starting settings, e.g. a report block's: the block holds them, so these panels
-// keep theirs out of the address).
+// keep theirs out of the address); style ({facet, dash}: grouping keys that split each
+// chart into small charts and set line dashes, pages/chartstyle.js) and onStyle(style)
+// (given: the Facet by and Dash by controls are shown).
 export function ChartsSection({
   project, by, filters, colorOf = defaultColorOf, limit = 8, metricKeys, hidden, settings,
+  style = NO_STYLE, onStyle,
 }) {
   const [fetchedKeys, setKeys] = useState(null);
   const keys = metricKeys || fetchedKeys;
@@ -117,7 +122,7 @@ export function ChartsSection({
   const defaults = useMemo(() => ({ ...DEFAULT_SETTINGS, ...(settings || {}) }), [JSON.stringify(settings || null)]);
   const params = seriesParams({ by, filters }, metrics, defaults);
   const same = JSON.stringify([project, defaults.x, defaults.smoothing]);
-  const [body, sharedError] = useLiveFetch(
+  const [body, sharedError, sharedFresh] = useLiveFetch(
     metrics.length ? JSON.stringify([same, metrics, byKey, filtersKey, params.fields]) : null,
     () => seriesOf(project, params), (b) => anyRunning(b.series), same,
   );
@@ -129,9 +134,10 @@ export function ChartsSection({
   if (!keys) return html`<p class="loading">Loading charts…</p>`;
   if (!keys.length) return html`<p class="muted" data-testid="charts-empty">No metrics logged yet: <code>run.log({"loss": 0.1})</code> draws the first chart.</p>`;
   const total = sections.filter((s) => !s.system).reduce((n, s) => n + s.keys.length, 0);
-  const ctx = { sharedTotal, project, by, filters, colorOf, keys, hidden: hidden || [], defaults, inUrl: !settings };
+  const ctx = { sharedTotal, sharedStale: !sharedFresh, project, by, filters, colorOf, keys, hidden: hidden || [], defaults, inUrl: !settings, style };
   return html`
     <div class="rf-charts" data-testid="charts">
+      <${StyleControls} by=${by} style=${style} onChange=${onStyle} />
       ${total > metrics.length ? html`
         <p class="note" data-testid="charts-capped">Showing ${metrics.length} of ${total} metrics.${" "}
           <button class="rf-link" onClick=${() => setShown(total)}>Show all</button></p>` : null}
@@ -178,19 +184,26 @@ function ChartPanel({ metric, ctx, shared }) {
   const own = needsOwnFetch(settings, zoom, ctx.defaults, isGrouped(ctx.by)) || shared === undefined;
   const ctxKey = JSON.stringify([ctx.project, ctx.by ?? null, ctx.filters || null]);
   const ownParams = seriesParams(ctx, [metric], settings, zoom);
-  const [ownBody, error] = useLiveFetch(
+  const [ownBody, error, ownFresh] = useLiveFetch(
     own ? JSON.stringify([ctxKey, metric, settings.x, settings.smoothing, zoom, ownParams.fields]) : null,
     () => seriesOf(ctx.project, ownParams), (b) => anyRunning(b.series),
     // the last answer stays while the next loads only if it has the arrays drawn now
     JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom, ownParams.fields]),
   );
   const raw = own ? ownBody && (ownBody.series[metric] || []) : shared;
+  const stale = own ? !ownFresh : ctx.sharedStale; // the last answer, shown while the next loads
   const hiddenKey = ctx.hidden.join("\n");
-  const entries = useMemo(() => visibleEntries(raw, ctx.hidden), [raw, hiddenKey]);
+  const entries = useMemo(() => styleEntries(visibleEntries(raw, ctx.hidden), raw, ctx.by, ctx.style),
+    [raw, hiddenKey, ctx.style, ctxKey]);
+  const facets = useMemo(() => splitFacets(entries, ctx.by, ctx.style.facet), [entries]);
+  // a new dash key draws anew (the dashes are set when a chart is built)
+  const styleKey = JSON.stringify(ctx.style);
   // lines the server left out (limit): the note under the chart counts them too
   const serverTotal = own ? ownBody && ownBody.total : ctx.sharedTotal;
   const total = raw && entries && serverTotal > raw.length ? serverTotal - (raw.length - entries.length) : null;
-  const members = useMembers(ctx, metric, settings, zoom, entries);
+  const drawn = useMemo(() => (facets ? facets.flatMap((f) => f.entries.slice(0, settings.max))
+    : entries && entries.slice(0, settings.max)), [entries, facets, settings.max]);
+  const members = useMembers(ctx, metric, settings, zoom, drawn);
 
   useEffect(() => {
     if (!full) return undefined;
@@ -207,7 +220,7 @@ function ChartPanel({ metric, ctx, shared }) {
   }, [full]);
 
   return html`
-    <div class=${`panel rf-panel${full ? " rf-fullscreen" : ""}`} data-metric=${metric} data-testid="chart-panel"
+    <div class=${`panel rf-panel${full ? " rf-fullscreen" : ""}${facets ? " rf-faceted" : ""}`} data-metric=${metric} data-testid="chart-panel"
       ref=${panel} role=${full ? "dialog" : undefined} aria-label=${full ? metric : undefined}>
       <div class="rf-panel-head">
         <h3>${metric}</h3>
@@ -224,7 +237,12 @@ function ChartPanel({ metric, ctx, shared }) {
             ${zoom ? html`<span>No points between ${fmtX(zoom[0], settings.x)} and ${fmtX(zoom[1], settings.x)}.${" "}
               <button class="rf-link" onClick=${() => change(settings, null)}>Reset zoom</button></span>`
               : "No data for the runs shown."}</div>`
-        : html`<${Chart} metric=${metric} entries=${entries} settings=${settings} zoom=${zoom} total=${total}
+        : facets ? html`<${FacetGrid} facets=${facets} settings=${settings} members=${members}
+            height=${full ? Math.max(HEIGHT, Math.round((viewportH - 260) / 2)) : HEIGHT}
+            chart=${(list, own, m, ref, h) => html`<${Chart} key=${styleKey} metric=${metric} entries=${list}
+              stale=${stale} settings=${own} zoom=${zoom} total=${null} height=${h} members=${m}
+              colorOf=${ctx.colorOf} plot=${ref} onZoom=${(z) => change(settings, z)} />`} />`
+        : html`<${Chart} key=${styleKey} metric=${metric} entries=${entries} stale=${stale} settings=${settings} zoom=${zoom} total=${total}
             height=${full ? Math.max(HEIGHT, viewportH - 200) : HEIGHT}
             members=${members} colorOf=${ctx.colorOf} plot=${plot} onZoom=${(z) => change(settings, z)} />`}
     </div>`;
@@ -232,12 +250,10 @@ function ChartPanel({ metric, ctx, shared }) {
 
 // Member runs of the drawn groups (shading "members"): {entries, plan} or null
 // (entries null while they load).
-function useMembers(ctx, metric, settings, zoom, entries) {
-  const active = settings.shading === "members" && !!entries && entries.length > 0;
-  const plan = useMemo(
-    () => (active ? memberPlan(entries.slice(0, settings.max)) : null),
-    [active, entries, settings.max],
-  );
+// drawn: the group entries drawn (of every small chart, when faceted).
+function useMembers(ctx, metric, settings, zoom, drawn) {
+  const active = settings.shading === "members" && !!drawn && drawn.length > 0;
+  const plan = useMemo(() => (active ? memberPlan(drawn) : null), [active, drawn]);
   const ids = plan ? plan.ids : [];
   const params = seriesParams(
     { by: [], filters: { id: { $in: ids } } }, [metric], { ...settings, max: Math.max(1, ids.length) }, zoom,
@@ -273,7 +289,15 @@ function Settings({ metric, settings, set, keys }) {
     </details>`;
 }
 
+const translucents = new Map();
+
 function translucent(color, alpha = 0.18) {
+  const key = `${color} ${alpha}`;
+  if (!translucents.has(key)) translucents.set(key, translucentOf(color, alpha));
+  return translucents.get(key);
+}
+
+function translucentOf(color, alpha) {
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color || "");
   if (hex) {
     let h = hex[1];
@@ -308,9 +332,11 @@ export function plotState(metric, entries, settings, members = null, zoom = null
   const groupData = toUPlotData(aligned);
   const memberLines = (aligned.members || []).map((m) => m.line.map((v, j) => (m.src[j] < 0 ? undefined : v)));
   const data = [groupData[0], ...memberLines, ...groupData.slice(1)];
+  // a small chart's settings also carry its facet and its panel's y range (chartstyle.js)
+  const { facet = null, yRange = null, ...own } = settings;
   return {
-    metric, settings: { ...settings }, zoom, total: total ?? entries.length, drawn, aligned, data,
-    groupOffset: memberLines.length, memberPlan: members ? members.plan : null,
+    metric, settings: own, zoom, total: total ?? entries.length, drawn, aligned, data,
+    groupOffset: memberLines.length, memberPlan: members ? members.plan : null, facet, yRange,
   };
 }
 
@@ -323,23 +349,25 @@ function zoomRange(lo, hi, x) {
 }
 
 // A band's edges draw nothing themselves: after its upper edge's turn, the band is
-// painted as pixel columns (lib/bandfill.js). uPlot's own bands clip a fill with the
-// lower edge's outline, which software rendering drew 5× slower.
+// filled as one outline of at most two points per pixel column (lib/bandfill.js).
+// uPlot's own bands clip a fill with the lower edge's outline, which software
+// rendering drew 5× slower.
 const noPath = () => null;
 
 function paintBand(u, upper, lower, fill) {
-  const at = (values, axis) => values.map((v) => (v === null || v === undefined ? v : u.valToPos(v, axis, true)));
-  const xs = u.data[0].map((x) => u.valToPos(x, "x", true));
+  const toY = (v) => u.valToPos(v, "y", true);
+  // every band of a drawing shares the x positions: computed once per drawing
+  if (!u.rfXs) u.rfXs = u.data[0].map((x) => u.valToPos(x, "x", true));
   const { left, top, width, height } = u.bbox;
   const { ctx } = u;
   ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  ctx.beginPath();
+  traceBand(ctx, bandStretches(u.rfXs, u.data[upper], u.data[lower], toY));
   ctx.fillStyle = fill;
-  for (const [x, high, low] of bandColumns(xs, at(u.data[upper], "y"), at(u.data[lower], "y"))) {
-    if (x < left || x >= left + width) continue;
-    const y0 = Math.max(top, high);
-    const y1 = Math.min(top + height, low);
-    if (y1 > y0) ctx.fillRect(x, y0, 1, y1 - y0);
-  }
+  ctx.fill();
   ctx.restore();
 }
 
@@ -360,7 +388,7 @@ function uplotOptions(cur, width, height, onZoom, tip) {
     const width = settings.shading === "members" ? 2 : 1.5; // stands out of its runs
     const s = seriesIndex(gi);
     const edge = { stroke: "transparent", width: 0, points: { show: false }, paths: noPath };
-    series.push({ label: g.name, stroke: colors[gi], width, points: { show: false } });
+    series.push({ label: g.name, stroke: colors[gi], width, points: { show: false }, ...lineDash(state.drawn[gi]) });
     series.push({ ...edge, label: `${g.name} upper` });
     series.push({ ...edge, label: `${g.name} lower` });
     if (banded) bands.push({ series: [s.upper + groupOffset, s.lower + groupOffset], fill: translucent(colors[gi]) });
@@ -372,7 +400,7 @@ function uplotOptions(cur, width, height, onZoom, tip) {
     cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
     scales: {
       x: { time: settings.x === "_timestamp", ...(zoom ? { range: () => zoom } : {}) },
-      y: { distr: settings.log ? 3 : 1 },
+      y: { distr: settings.log ? 3 : 1, ...sharedY(state) },
     },
     axes: [
       { ...axis, label: X_LABELS[settings.x] || settings.x, labelSize: 20, labelFont: "12px system-ui",
@@ -383,6 +411,7 @@ function uplotOptions(cur, width, height, onZoom, tip) {
     bandPairs: bands, // for the page's record; paintBand draws them
     hooks: {
       setCursor: [(u) => tip && showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
+      drawClear: [(u) => { u.rfXs = null; }],
       drawSeries: [(u, si) => {
         const band = bandOf.get(si);
         if (band) paintBand(u, band.series[0], band.series[1], band.fill);
@@ -399,37 +428,48 @@ function uplotOptions(cur, width, height, onZoom, tip) {
 }
 
 // u: the uPlot drawing it, or null while the chart is off screen (its numbers are
-// ready; it is drawn when it comes near the viewport).
+// ready; it is drawn when it comes near the viewport). A small chart's record goes in
+// its panel's `facets` list (lib/facets.js withFacetRecord).
 function publish(metric, { state, colors, bands }, u) {
   const { aligned, drawn } = state;
-  debug[metric] = {
+  const record = {
     metric, settings: state.settings, zoom: state.zoom, total: state.total, drawnGroups: drawn.length,
     x: aligned.x,
     groups: aligned.groups.map((g, gi) => ({
       name: g.name, key: g.key, color: colors[gi], line: g.line, lo: g.lo, hi: g.hi, n: g.n,
+      dash: drawn[gi].dash ? drawn[gi].dash.name : null,
     })),
     members: (aligned.members || []).map((m) => ({ id: m.id, group: m.group, line: m.line })),
     memberPlan: state.memberPlan, groupOffset: state.groupOffset,
     bands: bands.map((b) => b.series),
     data: u ? u.data : state.data, size: u ? { width: u.width, height: u.height } : null, painted: !!u,
+    get yScale() { return u ? [u.scales.y.min, u.scales.y.max] : null; }, // as drawn (set once uPlot commits)
     at: performance.now(), // when (benchmarks)
   };
+  debug[metric] = state.facet ? withFacetRecord(debug[metric], state.facet, record) : record;
 }
 
-// Whether the element is on screen or within `margin` of it (charts below the fold
+const NEAR_PX = 400;
+
+// Whether the element is on screen or within NEAR_PX of it (charts below the fold
 // are drawn as the page scrolls toward them, not all at once).
-function useNear(ref, margin = "400px") {
+function useNear(ref) {
   const [near, setNear] = useState(false);
   useEffect(() => {
     const io = new IntersectionObserver((seen) => setNear(seen[seen.length - 1].isIntersecting),
-      { rootMargin: margin });
+      { rootMargin: `${NEAR_PX}px` });
     io.observe(ref.current);
     return () => io.disconnect();
   }, []);
   return near;
 }
 
-function Chart({ metric, entries, settings, zoom, total, height, members, colorOf, plot, onZoom }) {
+function isNear(el) {
+  const box = el.getBoundingClientRect();
+  return box.bottom > -NEAR_PX && box.top < window.innerHeight + NEAR_PX;
+}
+
+function Chart({ metric, entries, stale, settings, zoom, total, height, members, colorOf, plot, onZoom }) {
   const el = useRef(null);
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
@@ -443,7 +483,10 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
   const shape = JSON.stringify([settings, zoom, height, colors, state.aligned.groups.map((g) => g.name),
     (state.aligned.members || []).map((m) => m.id)]);
 
-  useEffect(() => {
+  // Built in a layout effect, so the chart is drawn in the frame that shows its panel
+  // (a plain effect would paint an empty panel first and draw a frame later). The
+  // observer's first answer comes a frame late too: a chart already near is drawn now.
+  useLayoutEffect(() => {
     const p = plot.current;
     if (p && p.shape !== shape) {
       p.drop();
@@ -454,8 +497,11 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
     const cur = { state, colors };
     const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), null);
     cur.bands = opts.bandPairs;
-    waiting.current = near ? null : cur;
-    if (!near) {
+    // Lines about to be replaced (the page asked for others) are not drawn anew: a
+    // chart that comes near while they load waits for the new ones.
+    const draw = !stale && (near || isNear(host));
+    waiting.current = draw ? null : cur;
+    if (!draw) {
       publish(metric, cur, null);
       return;
     }
@@ -478,10 +524,10 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
     ro.observe(host);
     plot.current = { u, cur, shape, drop: () => { ro.disconnect(); u.destroy(); } };
     publish(metric, cur, u);
-  }, [shape, near]);
+  }, [shape, near, stale]);
   useEffect(() => () => { plot.current?.drop(); plot.current = null; }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     const p = plot.current;
     if (!p) {
       const w = waiting.current;
@@ -498,7 +544,7 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
   }, [state]);
 
   const items = state.drawn.map((e, i) => ({
-    name: state.aligned.groups[i].name, color: colors[i], runs: e.runs, running: e.running,
+    name: state.aligned.groups[i].name, color: colors[i], runs: e.runs, running: e.running, dash: e.dash,
   }));
   const capped = state.total > state.drawn.length;
   const mp = state.memberPlan;
@@ -512,8 +558,8 @@ function Chart({ metric, entries, settings, zoom, total, height, members, colorO
       <button class="rf-link" onClick=${() => onZoom(null)}>Reset zoom</button></p>` : null}
     <${Legend} items=${items} />
     <div class="rf-chart-foot">
-      <button class="rf-link" onClick=${() => download(`${metric}.json`, "application/json", exportJSON(state))}>JSON</button>
-      <button class="rf-link" onClick=${() => download(`${metric}.csv`, "text/csv", exportCSV(state))}>CSV</button>
+      <button class="rf-link" onClick=${() => download(`${fileName(state)}.json`, "application/json", exportJSON(state))}>JSON</button>
+      <button class="rf-link" onClick=${() => download(`${fileName(state)}.csv`, "text/csv", exportCSV(state))}>CSV</button>
       <button class="rf-link" data-testid="chart-png"
         onClick=${() => downloadPNG(metric, plot.current, items)}>PNG</button>
     </div>`;
@@ -530,8 +576,9 @@ function memberText(plan) {
 function Legend({ items }) {
   return html`
     <ul class="rf-legend" data-testid="chart-legend" aria-label="Lines drawn">
-      ${items.map((it) => html`<li data-group=${it.name}>
-        <span class="swatch" style=${{ background: it.color }}></span><span class="rf-legend-name">${it.name}</span>
+      ${items.map((it) => html`<li data-group=${it.name} data-dash=${it.dash ? it.dash.name : undefined}>
+        ${it.dash ? html`<${DashSample} color=${it.color} dash=${it.dash} />`
+          : html`<span class="swatch" style=${{ background: it.color }}></span>`}<span class="rf-legend-name">${it.name}</span>
         <span class="muted rf-legend-n">${it.runs === 1 ? "1 run" : `${it.runs} runs`}${
           it.running ? `, ${it.running} running` : ""}</span>
       </li>`)}
@@ -591,17 +638,21 @@ function download(name, type, data) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+// A small chart's file and title name its facet too: "train/loss config.dataset = mnist".
+const chartTitle = (state) => (state.facet ? `${state.metric}  ${state.facet.label}` : state.metric);
+const fileName = (state) => chartTitle(state).replaceAll("/", "_");
+
 async function downloadPNG(metric, p, items) {
   if (!p) return;
   const page = getComputedStyle(document.body);
   const bodyBg = page.backgroundColor;
   const blob = await chartPNG(p.u.ctx.canvas, {
-    title: metric, items,
+    title: chartTitle(p.cur.state), items,
     background: bodyBg && bodyBg !== "rgba(0, 0, 0, 0)" ? bodyBg : css("--bg", "#ffffff"),
     foreground: css("--fg", "#1d2330"), muted: css("--muted", "#6b7280"),
     font: page.fontFamily || "system-ui, sans-serif",
   });
-  download(`${metric.replaceAll("/", "_")}.png`, "image/png", blob);
+  download(`${fileName(p.cur.state)}.png`, "image/png", blob);
 }
 
 // Mount the charts into an element (developer page, tests, embedding).

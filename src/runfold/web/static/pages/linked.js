@@ -5,6 +5,7 @@ import { colorFor } from "../lib/colors.js";
 import { readView } from "../lib/url.js";
 import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { ChartsSection } from "./charts.js";
+import { useChartStyle } from "./chartstyle.js";
 
 export function LinkedCharts({ project, filters, defaultBy }) {
   const [view, setView] = useState(() => chartView(defaultBy));
@@ -21,10 +22,12 @@ export function LinkedCharts({ project, filters, defaultBy }) {
   ]);
   // group keys (JSON arrays) hidden from the charts; runs leave through the filters
   const hidden = useMemo(() => view.hide.filter((k) => k.startsWith("[")), [view.hide.join("\n")]);
+  // facet and dash (in the address, like the table's view); the table colours its rows by them too
+  const [style, setStyle] = useChartStyle(view.by, { prune: true });
   return html`
     <section class="charts-slot" data-testid="charts-slot">
       <${ChartsSection} project=${project} by=${view.by} filters=${combined} hidden=${hidden}
-        colorOf=${colorFor} />
+        colorOf=${colorFor} style=${style} onStyle=${setStyle} />
     </section>`;
 }
 

@@ -2,12 +2,14 @@
 // picker, sort, per-column aggregates, eye toggles and selection; used by the project
 // workspace and (scoped) by the group page.
 import { getJSON, enc } from "../lib/api.js";
-import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { groupColor, runColor } from "../lib/colors.js";
+import { groupColors } from "../lib/facets.js";
 import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
 import { columnsOf, compare, defaultColumns, exact, flatten, lookup, runValue, same } from "../lib/runvalues.js";
 import { readView, writeView } from "../lib/url.js";
 import { Failure, fmt, when } from "./common.js";
+import { useChartStyle } from "./chartstyle.js";
 import { SelectionBar, Toolbar } from "./tabletools.js";
 
 export { exact, flatten };
@@ -70,7 +72,9 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   const [rows, setRows] = useState(PAGE_ROWS);
 
   const update = (patch) => setView((v) => ({ ...v, ...patch }));
-  useEffect(() => writeView(view), [view]);
+  // The address (and the charts, which follow it) change in the same task as the
+  // table, not a frame later: a regrouped chart's request goes out at once.
+  useLayoutEffect(() => writeView(view), [view]);
 
   const requestedBy = view.by === null ? defaultBy : view.by;
   const filterText = filters ? JSON.stringify(filters) : "";
@@ -85,7 +89,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     return () => { live = false; };
   }, [project, filterText, reload]);
   const groupsKey = JSON.stringify([project, filterText, requestedBy, reload]);
-  useEffect(() => {
+  useLayoutEffect(() => { // sent as the view changes, before the frame is painted
     if (!requestedBy.length) return undefined;
     let live = true;
     getJSON(`/projects/${enc(project)}/groups`, { filters: filterText || undefined, by: requestedBy })
@@ -104,6 +108,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   else if (groupData && groupData.key === groupsKey) shownRef.current = { by, groups: groupData.groups };
   const rowsBy = shownRef.current.by;
   const grouped = rowsBy.length > 0 && data ? shownRef.current.groups : null;
+  const [chartStyle] = useChartStyle(rowsBy); // a row's colour is its line's (facet and dash set)
   const cols = useMemo(() => {
     const c = columnsOf(runs);
     return { ...c, defaults: defaultColumns(c) };
@@ -157,7 +162,8 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   let groupRows = null;
   let drawn = 0;
   if (grouped) {
-    const all = grouped.map((g, i) => ({ ...g, color: groupColor(i) }));
+    const colors = groupColors(grouped.map((g) => g.key), rowsBy, chartStyle);
+    const all = grouped.map((g, i) => ({ ...g, color: colors[i] }));
     const colorOf = new Map(all.map((g) => [JSON.stringify(g.key), g.color]));
     const source = filtering ? (filteredGroups || []) : grouped;
     groupRows = source.map((g) => ({ ...g, color: colorOf.get(JSON.stringify(g.key)) || groupColor(0) }));
