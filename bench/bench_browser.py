@@ -89,8 +89,11 @@ async ({ t0, want, groups, before, timeoutMs }) => {
     const groupRows = count("group-row");
     if (want === "grouped" ? groupRows !== groups : groupRows !== 0 || !count("run-row")) return false;
     const c = charts();
-    if (!before) return Object.values(c).filter(drawn).length >= 8;
-    return Object.entries(before).every(([m, n]) => drawn(c[m]) && c[m].data.length !== n);
+    if (!before) return Object.values(c).filter((e) => e?.data?.length > 1).length >= 8
+      && Object.values(c).filter(drawn).length >= 8;
+    // new lines first: onScreen forces a layout, which a wait should not do while
+    // the page is still at work
+    return Object.entries(before).every(([m, n]) => c[m]?.data?.length !== n && drawn(c[m]));
   };
   const start = performance.now();
   while (!done()) {

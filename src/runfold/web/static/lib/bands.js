@@ -10,6 +10,15 @@ export const SHADING_LABELS = {
 
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
+// Whether every point has n ≥ 2 and both statistics (the usual min–max band).
+function everyPointBanded(count, a, b, len) {
+  if (count.length !== len || a.length !== len || b.length !== len) return false;
+  for (let i = 0; i < len; i++) {
+    if (!(count[i] >= 2) || num(a[i]) === null || num(b[i]) === null) return false;
+  }
+  return true;
+}
+
 // Whole band arrays of an entry: {lo, hi}, each as long as entry.x; null where a
 // point has no band. Built by push, so a band without a gap stays an array of
 // doubles (V8 keeps those unboxed: a page of charts makes no garbage of them).
@@ -26,6 +35,7 @@ export function bandArrays(entry, shading) {
   const minmax = shading === "minmax";
   const a = (minmax ? entry.min : entry.mean) || [];
   const b = (minmax ? entry.max : entry[shading]) || [];
+  if (minmax && everyPointBanded(count, a, b, len)) return { lo: a, hi: b }; // as they came
   for (let i = 0; i < len; i++) {
     const n = num(count[i]);
     const u = num(a[i]);

@@ -45,7 +45,7 @@ export function alignSeries(entries, { line = "mean", shading = "minmax", log = 
 // stay arrays of doubles (unboxed in V8: no garbage per point).
 function sameX(e, index, line, shading, positive) {
   const band = bandArrays(e, shading);
-  const keep = (arr) => (arr.every((v) => positive(finite(v)) === v) ? arr : arr.map((v) => positive(finite(v))));
+  const keep = (arr) => (isClean(arr, positive) ? arr : arr.map((v) => positive(finite(v))));
   const len = e.x.length;
   const src = [];
   for (let i = 0; i < len; i++) src.push(i);
@@ -57,6 +57,15 @@ function sameX(e, index, line, shading, positive) {
     hi: keep(band.hi),
     n: count.length === len ? count : src.map((i) => count[i] ?? null),
   };
+}
+
+// Whether every value is null or a finite number that `positive` keeps.
+function isClean(arr, positive) {
+  for (let i = 0; i < arr.length; i++) {
+    const v = arr[i];
+    if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || positive(v) === null)) return false;
+  }
+  return true;
 }
 
 const finite = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);

@@ -10,21 +10,19 @@
 // resets. While a run drawn is running the series are fetched again every 5 s.
 import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
-import { bandStretches, traceBand } from "../lib/bandfill.js";
 import { SHADING_LABELS } from "../lib/bands.js";
 import { exportCSV, exportJSON } from "../lib/chartexport.js";
 import { NO_STYLE, splitFacets, styleEntries, withFacetRecord } from "../lib/facets.js";
 import { chartFromParams, setChartParam } from "../lib/chartparams.js";
-import { chartPNG } from "../lib/chartpng.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
 import { alignWithMembers, memberPlan } from "../lib/members.js";
 import {
-  alignSeries, chartSections, defaultMetrics, fmtNum, LINES, SHADINGS, seriesIndex,
-  toUPlotData, tooltipModel,
+  alignSeries, chartSections, defaultMetrics, LINES, SHADINGS, toUPlotData,
 } from "../lib/series.js";
 import { readParams, updateParams } from "../lib/url.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
-import { DashSample, FacetGrid, lineDash, sharedY, StyleControls } from "./chartstyle.js";
+import { download, downloadPNG, fileName, fmtX, showTip, uplotOptions, X_LABELS } from "./chartdraw.js";
+import { DashSample, FacetGrid, StyleControls } from "./chartstyle.js";
 
 export { exportCSV, exportJSON };
 
@@ -35,7 +33,6 @@ const PALETTE = [
 export const defaultColorOf = (index) => PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
 
 export const DEFAULT_SETTINGS = { line: "mean", shading: "minmax", x: "_step", smoothing: 0, log: false, max: 20 };
-const X_LABELS = { _step: "step", _timestamp: "wall time", _runtime: "relative time (s)" };
 const HEIGHT = 220;
 
 // What the page shows, for tests and for "export gives exactly what is plotted".
@@ -193,11 +190,16 @@ function ChartPanel({ metric, ctx, shared }) {
   const raw = own ? ownBody && (ownBody.series[metric] || []) : shared;
   const stale = own ? !ownFresh : ctx.sharedStale; // the last answer, shown while the next loads
   const hiddenKey = ctx.hidden.join("\n");
-  const entries = useMemo(() => styleEntries(visibleEntries(raw, ctx.hidden), raw, ctx.by, ctx.style),
-    [raw, hiddenKey, ctx.style, ctxKey]);
-  const facets = useMemo(() => splitFacets(entries, ctx.by, ctx.style.facet), [entries]);
   // a new dash key draws anew (the dashes are set when a chart is built)
   const styleKey = JSON.stringify(ctx.style);
+  // Lines about to be replaced stay as they were drawn: restyling them for a view whose
+  // own lines are on their way would only redraw every chart once more.
+  const shownEntries = useRef(null);
+  const entries = useMemo(() => (stale && shownEntries.current ? shownEntries.current
+    : styleEntries(visibleEntries(raw, ctx.hidden), raw, ctx.by, ctx.style)),
+  [raw, hiddenKey, styleKey, ctxKey, stale]);
+  shownEntries.current = entries;
+  const facets = useMemo(() => splitFacets(entries, ctx.by, ctx.style.facet), [entries]);
   // lines the server left out (limit): the note under the chart counts them too
   const serverTotal = own ? ownBody && ownBody.total : ctx.sharedTotal;
   const total = raw && entries && serverTotal > raw.length ? serverTotal - (raw.length - entries.length) : null;
@@ -289,40 +291,6 @@ function Settings({ metric, settings, set, keys }) {
     </details>`;
 }
 
-const translucents = new Map();
-
-function translucent(color, alpha = 0.18) {
-  const key = `${color} ${alpha}`;
-  if (!translucents.has(key)) translucents.set(key, translucentOf(color, alpha));
-  return translucents.get(key);
-}
-
-function translucentOf(color, alpha) {
-  const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color || "");
-  if (hex) {
-    let h = hex[1];
-    if (h.length === 3) h = h.split("").map((c) => c + c).join("");
-    const [r, g, b] = [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16));
-    return `rgba(${r},${g},${b},${alpha})`;
-  }
-  const fn = /^(rgb|hsl)a?\((.*)\)$/i.exec(color || "");
-  if (fn) {
-    const parts = fn[2].includes(",") ? fn[2].split(",").slice(0, 3).join(",") : fn[2].split("/")[0].trim().split(/\s+/).join(",");
-    return `${fn[1].toLowerCase()}a(${parts},${alpha})`;
-  }
-  return color;
-}
-
-const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-const INT_INCRS = [];
-for (let e = 0; e < 12; e++) for (const m of [1, 2, 5]) INT_INCRS.push(m * 10 ** e);
-
-function fmtX(v, x) {
-  if (v === null || v === undefined) return "–";
-  if (x === "_timestamp") return new Date(v * 1000).toISOString().slice(0, 19).replace("T", " ");
-  return fmtNum(v);
-}
-
 // The plotted state of one chart: what uPlot draws, as plain arrays. With member runs
 // their lines come first in uPlot's data (drawn behind the groups): groupOffset of them.
 export function plotState(metric, entries, settings, members = null, zoom = null, total = null) {
@@ -337,93 +305,6 @@ export function plotState(metric, entries, settings, members = null, zoom = null
   return {
     metric, settings: own, zoom, total: total ?? entries.length, drawn, aligned, data,
     groupOffset: memberLines.length, memberPlan: members ? members.plan : null, facet, yRange,
-  };
-}
-
-// Pan/zoom range from a drag: whole steps for the step axis (DESIGN §2.7: no fractional x).
-function zoomRange(lo, hi, x) {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
-  const [a, b] = lo <= hi ? [lo, hi] : [hi, lo];
-  if (x === "_step") return Math.ceil(b) - Math.floor(a) >= 1 ? [Math.max(0, Math.floor(a)), Math.ceil(b)] : null;
-  return b > a ? [Number(a.toPrecision(12)), Number(b.toPrecision(12))] : null;
-}
-
-// A band's edges draw nothing themselves: after its upper edge's turn, the band is
-// filled as one outline of at most two points per pixel column (lib/bandfill.js).
-// uPlot's own bands clip a fill with the lower edge's outline, which software
-// rendering drew 5× slower.
-const noPath = () => null;
-
-function paintBand(u, upper, lower, fill) {
-  const toY = (v) => u.valToPos(v, "y", true);
-  // every band of a drawing shares the x positions: computed once per drawing
-  if (!u.rfXs) u.rfXs = u.data[0].map((x) => u.valToPos(x, "x", true));
-  const { left, top, width, height } = u.bbox;
-  const { ctx } = u;
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(left, top, width, height);
-  ctx.clip();
-  ctx.beginPath();
-  traceBand(ctx, bandStretches(u.rfXs, u.data[upper], u.data[lower], toY));
-  ctx.fillStyle = fill;
-  ctx.fill();
-  ctx.restore();
-}
-
-// cur: {state, colors}, the numbers drawn now (a live refresh replaces them in place).
-function uplotOptions(cur, width, height, onZoom, tip) {
-  const { state, colors } = cur;
-  const { settings, aligned, groupOffset, zoom } = state;
-  const muted = css("--muted", "#6b7280");
-  const grid = css("--line", "#e5e7eb");
-  const series = [{ label: X_LABELS[settings.x] || settings.x, value: (u, v) => fmtX(v, settings.x) }];
-  for (const m of aligned.members || []) {
-    const stroke = translucent(colors[m.group], 0.35);
-    series.push({ label: `run ${m.id}`, stroke, width: 1, points: { show: false } });
-  }
-  const bands = [];
-  const banded = settings.shading !== "none" && settings.shading !== "members";
-  aligned.groups.forEach((g, gi) => {
-    const width = settings.shading === "members" ? 2 : 1.5; // stands out of its runs
-    const s = seriesIndex(gi);
-    const edge = { stroke: "transparent", width: 0, points: { show: false }, paths: noPath };
-    series.push({ label: g.name, stroke: colors[gi], width, points: { show: false }, ...lineDash(state.drawn[gi]) });
-    series.push({ ...edge, label: `${g.name} upper` });
-    series.push({ ...edge, label: `${g.name} lower` });
-    if (banded) bands.push({ series: [s.upper + groupOffset, s.lower + groupOffset], fill: translucent(colors[gi]) });
-  });
-  const bandOf = new Map(bands.map((b) => [b.series[0], b]));
-  const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-  return {
-    width, height, legend: { show: false },
-    cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
-    scales: {
-      x: { time: settings.x === "_timestamp", ...(zoom ? { range: () => zoom } : {}) },
-      y: { distr: settings.log ? 3 : 1, ...sharedY(state) },
-    },
-    axes: [
-      { ...axis, label: X_LABELS[settings.x] || settings.x, labelSize: 20, labelFont: "12px system-ui",
-        ...(settings.x === "_step" ? { incrs: INT_INCRS } : {}) },
-      { ...axis, size: 56, values: (u, vals) => vals.map(fmtNum) },
-    ],
-    series,
-    bandPairs: bands, // for the page's record; paintBand draws them
-    hooks: {
-      setCursor: [(u) => tip && showTip(u, tip, cur.state, cur.colors, cur.state.settings)],
-      drawClear: [(u) => { u.rfXs = null; }],
-      drawSeries: [(u, si) => {
-        const band = bandOf.get(si);
-        if (band) paintBand(u, band.series[0], band.series[1], band.fill);
-      }],
-      setSelect: [(u) => {
-        if (u.select.width < 3) return;
-        const { left, width } = u.select;
-        const range = zoomRange(u.posToVal(left, "x"), u.posToVal(left + width, "x"), settings.x);
-        u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-        if (range) onZoom(range);
-      }],
-    },
   };
 }
 
@@ -486,22 +367,35 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
   // Built in a layout effect, so the chart is drawn in the frame that shows its panel
   // (a plain effect would paint an empty panel first and draw a frame later). The
   // observer's first answer comes a frame late too: a chart already near is drawn now.
+  // Every chart of a render reads its geometry first; the drawing waits for a
+  // microtask, after all of them: reads between other charts' DOM changes would lay
+  // the page (a 50-row table) out again for each chart.
   useLayoutEffect(() => {
+    const p = plot.current;
+    // stale: lines about to be replaced (the page asked for others) are not drawn
+    // anew, and nothing is measured (that would lay out the page before the request
+    // for the new lines is even sent)
+    if ((p && p.shape === shape) || stale) return undefined;
+    const host = el.current;
+    const width = host.clientWidth;
+    const visible = near || isNear(host);
+    let cancelled = false;
+    queueMicrotask(() => { if (!cancelled) build(host, width, visible); });
+    return () => { cancelled = true; };
+  }, [shape, near, stale]);
+
+  function build(host, width, visible) {
     const p = plot.current;
     if (p && p.shape !== shape) {
       p.drop();
       plot.current = null;
     }
     if (plot.current) return;
-    const host = el.current;
     const cur = { state, colors };
-    const opts = uplotOptions(cur, Math.max(200, host.clientWidth), height, (z) => zoomRef.current(z), null);
+    const opts = uplotOptions(cur, Math.max(200, width), height, (z) => zoomRef.current(z), null);
     cur.bands = opts.bandPairs;
-    // Lines about to be replaced (the page asked for others) are not drawn anew: a
-    // chart that comes near while they load waits for the new ones.
-    const draw = !stale && (near || isNear(host));
-    waiting.current = draw ? null : cur;
-    if (!draw) {
+    waiting.current = visible ? null : cur;
+    if (!visible) {
       publish(metric, cur, null);
       return;
     }
@@ -514,21 +408,22 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
     u.over.appendChild(tip);
     u.over.addEventListener("dblclick", () => zoomRef.current(null));
     u.over.title = "Drag to zoom, double-click to reset";
-    let width = host.clientWidth;
+    let drawnWidth = width;
     const ro = new ResizeObserver(() => {
-      if (host.clientWidth && host.clientWidth !== width) {
-        width = host.clientWidth;
-        u.setSize({ width: Math.max(200, width), height });
+      if (host.clientWidth && host.clientWidth !== drawnWidth) {
+        drawnWidth = host.clientWidth;
+        u.setSize({ width: Math.max(200, drawnWidth), height });
       }
     });
     ro.observe(host);
     plot.current = { u, cur, shape, drop: () => { ro.disconnect(); u.destroy(); } };
     publish(metric, cur, u);
-  }, [shape, near, stale]);
+  }
   useEffect(() => () => { plot.current?.drop(); plot.current = null; }, []);
 
   useLayoutEffect(() => {
     const p = plot.current;
+    if (p && p.shape !== shape) return; // rebuilt (above) with these numbers
     if (!p) {
       const w = waiting.current;
       if (w && w.state !== state) {
@@ -583,76 +478,6 @@ function Legend({ items }) {
           it.running ? `, ${it.running} running` : ""}</span>
       </li>`)}
     </ul>`;
-}
-
-function showTip(u, tip, state, colors, settings) {
-  const j = u.cursor.idx;
-  const model = tooltipModel(state.aligned, state.drawn, j);
-  if (!model || !model.rows.length || u.cursor.left < 0) { tip.hidden = true; return; }
-  tip.textContent = "";
-  const head = document.createElement("div");
-  head.className = "rf-tip-x";
-  head.textContent = model.range
-    ? `${X_LABELS[settings.x] || settings.x} ${fmtX(model.range[0], settings.x)} – ${fmtX(model.range[1], settings.x)}`
-    : `${X_LABELS[settings.x] || settings.x} ${fmtX(model.x, settings.x)}`;
-  tip.appendChild(head);
-  for (const r of model.rows.slice(0, 12)) {
-    const row = document.createElement("div");
-    row.className = "rf-tip-row";
-    row.dataset.group = r.name;
-    const sw = document.createElement("span");
-    sw.className = "swatch";
-    sw.style.background = colors[r.index];
-    const name = document.createElement("span");
-    name.className = "rf-tip-name";
-    name.textContent = r.name;
-    const val = document.createElement("span");
-    val.className = "rf-tip-val";
-    val.textContent = `${settings.line} ${fmtNum(r.value)}` + (r.band ? ` [${fmtNum(r.band[0])}, ${fmtNum(r.band[1])}]` : "");
-    const n = document.createElement("span");
-    n.className = "rf-tip-n";
-    n.dataset.n = String(r.n);
-    n.textContent = `n=${r.n}`;
-    row.append(sw, name, val, n);
-    tip.appendChild(row);
-  }
-  if (model.rows.length > 12) {
-    const more = document.createElement("div");
-    more.className = "muted";
-    more.textContent = `+${model.rows.length - 12} more`;
-    tip.appendChild(more);
-  }
-  tip.hidden = false;
-  const w = u.over.clientWidth;
-  const tw = tip.offsetWidth;
-  const left = u.cursor.left + 12;
-  tip.style.left = `${left + tw > w ? Math.max(-u.over.offsetLeft, u.cursor.left - tw - 12) : left}px`;
-  tip.style.top = "4px";
-}
-
-function download(name, type, data) {
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
-
-// A small chart's file and title name its facet too: "train/loss config.dataset = mnist".
-const chartTitle = (state) => (state.facet ? `${state.metric}  ${state.facet.label}` : state.metric);
-const fileName = (state) => chartTitle(state).replaceAll("/", "_");
-
-async function downloadPNG(metric, p, items) {
-  if (!p) return;
-  const page = getComputedStyle(document.body);
-  const bodyBg = page.backgroundColor;
-  const blob = await chartPNG(p.u.ctx.canvas, {
-    title: chartTitle(p.cur.state), items,
-    background: bodyBg && bodyBg !== "rgba(0, 0, 0, 0)" ? bodyBg : css("--bg", "#ffffff"),
-    foreground: css("--fg", "#1d2330"), muted: css("--muted", "#6b7280"),
-    font: page.fontFamily || "system-ui, sans-serif",
-  });
-  download(`${fileName(p.cur.state)}.png`, "image/png", blob);
 }
 
 // Mount the charts into an element (developer page, tests, embedding).
