@@ -101,3 +101,26 @@ def test_the_oldest_answers_go_first_beyond_the_size_limit() -> None:
 
     assert computed == ["a", "b", "a"]
     assert cache.hits == 1
+
+
+def test_fields_give_the_same_arrays_computed_or_kept(api: runfold.Api) -> None:
+    _log("p", "g", [1.0, 2.0])
+    _log("p", "g", [3.0, 5.0])
+    full = api.group_series("p", "loss")[0]
+    api._series_cache.clear()
+    fields = ["mean", "max", "count", "x_lo"]  # x_lo: exact mode, so left out
+    computed = api.series_page("p", ["loss"], fields=fields)["series"]["loss"][0]
+    kept = api.series_page("p", ["loss"], fields=fields)["series"]["loss"][0]
+
+    assert computed == kept
+    arrays = {"x", "mean", "max", "count"}
+    assert set(computed) == arrays | {
+        "key",
+        "name",
+        "runs",
+        "run_ids",
+        "running",
+        "mode",
+    }
+    assert {k: computed[k] for k in arrays} == {k: full[k] for k in arrays}
+    assert computed["max"] == [3.0, 5.0]

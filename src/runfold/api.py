@@ -398,12 +398,13 @@ class Api:
         x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
         filters: Mapping[str, Any] | None = None,
         x_min: float | None = None, x_max: float | None = None,
-        limit: int | None = None,
+        limit: int | None = None, fields: Sequence[str] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
         """``{"series": {metric: entries}, "total": groups}``: ``group_series_of``
         for at most ``limit`` groups (or runs, with ``by=[]``), the first in
         order, which is all a chart drawing that many lines needs; ``total`` says
-        how many there are."""
+        how many there are. ``fields``: only those arrays besides ``x`` (x_lo and
+        x_hi in buckets mode only), e.g. the ones a chart draws."""
         from .series import entry_meta, group_series
 
         if limit is not None and (not isinstance(limit, int) or limit < 1):
@@ -424,7 +425,7 @@ class Api:
         series = {
             metric: self._series_cache.entries(
                 (metric, x, buckets, smoothing, x_min, x_max, partition), groups,
-                partial(compute, metric), entry_meta,
+                partial(compute, metric), entry_meta, fields,
             )
             for metric in dict.fromkeys(metrics)
         }  # fmt: skip

@@ -20,13 +20,25 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from typing import Any
 
-__all__ = ["SeriesCache", "META_FIELDS"]
+__all__ = ["SeriesCache", "META_FIELDS", "ARRAY_FIELDS", "only_fields"]
 
 # The parts of a series entry that come from the runs, not from their points.
 META_FIELDS = ("key", "name", "runs", "run_ids", "running")
+# The arrays of an entry besides x, which a reader may ask for alone (``fields``).
+ARRAY_FIELDS = (
+    "x_lo",
+    "x_hi",
+    "mean",
+    "median",
+    "min",
+    "max",
+    "std",
+    "stderr",
+    "count",
+)
 
 
 def _entry_size(entry: dict[str, Any]) -> int:
@@ -59,10 +71,12 @@ class SeriesCache:
         groups: Sequence[tuple[tuple, Sequence[Any]]],
         compute: Callable[[], list[dict[str, Any]]],
         meta: Callable[[tuple, Sequence[Any]], dict[str, Any]],
+        fields: Collection[str] | None = None,
     ) -> list[dict[str, Any]]:
         """The entries for ``groups``: computed by ``compute`` the first time, then
         the kept point arrays (copied: a caller may change what it gets) with
-        ``meta(key, runs)`` of the groups as they are now."""
+        ``meta(key, runs)`` of the groups as they are now. ``fields``: only those
+        arrays besides ``x`` (``only_fields``); None: all."""
         with self._lock:
             found = self._items.get(key)
             if found is not None:
@@ -73,9 +87,9 @@ class SeriesCache:
                 self.misses += 1
             computed = compute()
             self._keep(key, computed)
-            return computed
+            return [only_fields(e, fields) for e in computed]
         return [
-            {**meta(group_key, runs), **_copy(points)}
+            {**meta(group_key, runs), **_copy(only_fields(points, fields))}
             for (group_key, runs), points in zip(groups, found[0], strict=True)
         ]
 
@@ -100,6 +114,20 @@ class SeriesCache:
         with self._lock:
             self._items.clear()
             self._bytes = 0
+
+
+def only_fields(
+    entry: dict[str, Any], fields: Collection[str] | None
+) -> dict[str, Any]:
+    """``entry`` with only the arrays in ``fields`` besides ``x`` (its other parts
+    stay); ``x_lo`` and ``x_hi`` equal ``x`` in exact mode, so they come in buckets
+    mode only. ``fields`` None: the entry as it is."""
+    if fields is None:
+        return entry
+    wanted = set(fields)
+    if entry.get("mode") == "exact":
+        wanted -= {"x_lo", "x_hi"}
+    return {k: v for k, v in entry.items() if k not in ARRAY_FIELDS or k in wanted}
 
 
 def _copy(points: dict[str, Any]) -> dict[str, Any]:

@@ -8,12 +8,13 @@ GET /api/v1/projects/{project}/series?metric=loss&fields=mean&fields=count  # li
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from ...errors import UsageError
+from ...seriescache import ARRAY_FIELDS
 from ..deps import ApiDep
 from ..schemas import (
     ByQuery,
@@ -29,8 +30,7 @@ router = APIRouter(tags=["series"], dependencies=[Depends(reject_unknown_params)
 MAX_BUCKETS = 10_000
 # The arrays an entry can carry besides x (``fields=``); x_lo and x_hi equal x in
 # exact mode, so with ``fields`` they come in buckets mode only.
-FIELDS = ("x_lo", "x_hi", "mean", "median", "min", "max", "std", "stderr", "count")
-Field = Literal[FIELDS]  # type: ignore[valid-type]
+Field = Literal[ARRAY_FIELDS]  # type: ignore[valid-type]
 BY_AND_UNGROUPED = (
     "Give either by=... (lines per group) or ungrouped=true (one line per run), "
     "not both."
@@ -104,16 +104,6 @@ def get_series(
     page = api.series_page(
         project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
         filters=parse_filters(filters), x_min=x_min, x_max=x_max, limit=limit,
+        fields=fields,
     )  # fmt: skip
-    if fields is not None:
-        page["series"] = {
-            metric: [_only(entry, set(fields)) for entry in entries]
-            for metric, entries in page["series"].items()
-        }
     return json_response({**page, "by": keys, "x": x})
-
-
-def _only(entry: dict[str, Any], fields: set[str]) -> dict[str, Any]:
-    if entry["mode"] == "exact":
-        fields = fields - {"x_lo", "x_hi"}
-    return {k: v for k, v in entry.items() if k not in FIELDS or k in fields}
