@@ -10,9 +10,8 @@ api.group_series("mnist", "loss", by=["group"])       # mean, median, min, max .
 from __future__ import annotations
 
 import os
-import threading
-from collections import Counter, OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -28,6 +27,7 @@ from .grouping import (
     value_at,
     value_token,
 )  # fmt: skip
+from .kept import KeptAnswers
 from .seriescache import SeriesCache
 from .settings import resolve
 from .store import open_store
@@ -36,8 +36,10 @@ from .store.filters import compile_filters
 
 __all__ = ["Api", "Run", "Group", "STATE_ORDER", "groups_of"]
 
-# How many answers of group_rows are kept (least recently used dropped first).
+# How many answers of group_rows, and of the server's questions (``Api.kept``), are
+# kept (least recently used dropped first). A page of series is a few MB.
 GROUP_ROWS_KEPT = 32
+ANSWERS_KEPT = 16
 
 # Roll-up order for a group's state: the first present wins.
 STATE_ORDER = ("running", "crashed", "failed", "finished")
@@ -284,8 +286,9 @@ class Api:
         self._store = store
         # grouped series and group rows computed before, while their runs are unchanged
         self._series_cache = SeriesCache()
-        self._group_rows: OrderedDict[Hashable, list[Group]] = OrderedDict()
-        self._group_rows_lock = threading.Lock()
+        self._group_rows = KeptAnswers(GROUP_ROWS_KEPT)
+        # answers made by the server from this Api (e.g. encoded series pages)
+        self.kept = KeptAnswers(ANSWERS_KEPT)
 
     @property
     def store(self) -> Any:
@@ -348,21 +351,7 @@ class Api:
         a run moves its ``updated_at`` or ``last_seq``; its state is in the key too,
         since a stopped heartbeat changes it alone."""
         rows = self.run_rows(project, filters)
-        key = (
-            tuple(by),
-            tuple((r.pk, r.updated_at, r.last_seq, r.state) for r in rows),
-        )
-        with self._group_rows_lock:
-            found = self._group_rows.get(key)
-            if found is not None:
-                self._group_rows.move_to_end(key)
-                return found
-        computed = groups_of(rows, by)
-        with self._group_rows_lock:
-            self._group_rows[key] = computed
-            while len(self._group_rows) > GROUP_ROWS_KEPT:
-                self._group_rows.popitem(last=False)
-        return computed
+        return self._group_rows.get(tuple(by), rows, partial(groups_of, rows, by))
 
     def group_series(
         self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",
@@ -405,11 +394,23 @@ class Api:
         order, which is all a chart drawing that many lines needs; ``total`` says
         how many there are. ``fields``: only those arrays besides ``x`` (x_lo and
         x_hi in buckets mode only), e.g. the ones a chart draws."""
+        return self.series_page_of(
+            self._rows(project, filters), metrics, by, x=x, buckets=buckets,
+            smoothing=smoothing, x_min=x_min, x_max=x_max, limit=limit, fields=fields,
+        )  # fmt: skip
+
+    def series_page_of(
+        self, rows: Sequence[RunRow], metrics: Sequence[str],
+        by: Sequence[str] = ("group",), x: str = "_step", buckets: int = 1000,
+        smoothing: float | None = None,
+        x_min: float | None = None, x_max: float | None = None,
+        limit: int | None = None, fields: Sequence[str] | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """``series_page`` of already-read runs (the rows of ``run_rows``)."""
         from .series import entry_meta, group_series
 
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise UsageError(f"limit={limit!r} must be a positive integer, e.g. 20.")
-        rows = self._rows(project, filters)
         groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
         total = len(groups)
         if limit is not None:

@@ -68,10 +68,13 @@ def _open(page: Any, server: LiveServer, **extra: str) -> None:
 
 
 def _record(page: Any, condition: str = "true") -> Any:
+    # The condition goes into the predicate's text: the page's CSP forbids building
+    # a function from a string inside it (new Function), which Playwright's own
+    # evaluation is not subject to.
     page.wait_for_function(
-        "([m, cond]) => { const c = (window.__runfoldCharts || {})[m];"
-        " return !!c && new Function('c', `return ${cond}`)(c); }",
-        arg=[METRIC, condition],
+        "m => { const c = (window.__runfoldCharts || {})[m];"
+        f" return !!c && ({condition}); }}",
+        arg=METRIC,
     )
     return page.evaluate(
         "m => JSON.parse(JSON.stringify(window.__runfoldCharts[m]))", METRIC

@@ -130,6 +130,11 @@ def json_response(body: Any) -> JSONResponse:
         return JSONResponse(json_safe(body))
 
 
+def encoded_json(body: bytes) -> JSONResponse:
+    """A response of JSON already encoded (e.g. by ``json_response`` and kept)."""
+    return _EncodedJSON(body)
+
+
 def run_fields(run: Any) -> dict[str, Any]:
     """A run as the runs table shows it (a ``runfold.api.Run`` or a ``RunRow``)."""
     return {

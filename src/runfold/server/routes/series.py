@@ -20,6 +20,7 @@ from ..schemas import (
     ByQuery,
     FiltersQuery,
     SeriesOut,
+    encoded_json,
     json_response,
     parse_filters,
     reject_unknown_params,
@@ -101,9 +102,17 @@ def get_series(
     if by and ungrouped:
         raise UsageError(BY_AND_UNGROUPED)
     keys = [] if ungrouped else (by or ["group"])
-    page = api.series_page(
-        project, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
-        filters=parse_filters(filters), x_min=x_min, x_max=x_max, limit=limit,
-        fields=fields,
-    )  # fmt: skip
-    return json_response({**page, "by": keys, "x": x})
+    rows = api.run_rows(project, parse_filters(filters))
+
+    def body() -> bytes:
+        page = api.series_page_of(
+            rows, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
+            x_min=x_min, x_max=x_max, limit=limit, fields=fields,
+        )  # fmt: skip
+        return bytes(json_response({**page, "by": keys, "x": x}).body)
+
+    # The encoded page, kept while its runs are unchanged: a page asked again (each
+    # load, each regrouping, each poll of finished runs) is sent as it was.
+    question = ("series", tuple(metric), tuple(keys), x, buckets, smoothing,
+                x_min, x_max, limit, None if fields is None else tuple(fields))  # fmt: skip
+    return encoded_json(api.kept.get(question, rows, body))
