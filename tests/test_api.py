@@ -305,3 +305,12 @@ def test_group_rows_equal_groups_and_follow_every_change(api: runfold.Api) -> No
     # a stopped heartbeat alone turns the running run crashed
     api.store.ingest("p", "k3", [], heartbeat_at=time.time() - 3600)
     assert api.group_rows("p", by=["group"])[1].state == "crashed"
+
+
+def test_ordered_runs_follow_a_changed_summary(api: runfold.Api) -> None:
+    ingest_run(api, "o1", summary={"acc": 0.5})
+    ingest_run(api, "o2", summary={"acc": 0.7})
+    assert [r.id for r in api.run_rows("p", order="-summary.acc")] == ["o2", "o1"]
+    api.store.ingest("p", "o1", [(5, "summary", {"acc": 0.9})])
+    assert [r.id for r in api.run_rows("p", order="-summary.acc")] == ["o1", "o2"]
+    assert [r.id for r in api.run_rows("p", order="summary.acc")] == ["o2", "o1"]

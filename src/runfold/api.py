@@ -287,6 +287,7 @@ class Api:
         # grouped series and group rows computed before, while their runs are unchanged
         self._series_cache = SeriesCache()
         self._group_rows = KeptAnswers(GROUP_ROWS_KEPT)
+        self._ordered = KeptAnswers(GROUP_ROWS_KEPT)
         # answers made by the server from this Api (e.g. encoded series pages)
         self.kept = KeptAnswers(ANSWERS_KEPT)
 
@@ -323,7 +324,10 @@ class Api:
         store's cache), without the per-run copies an editable ``Run`` makes. For
         readers of many runs (the server's runs table); ``groups_of`` takes them."""
         rows = self._rows(path, filters)
-        return _ordered(rows, order) if order else rows
+        if not order:
+            return rows
+        # sorting 10,000 runs by a summary key takes 0.15 s: kept while they are unchanged
+        return list(self._ordered.get(order, rows, partial(_ordered, rows, order)))
 
     def run(self, path: str) -> Run:
         """``api.run("project/run_id")`` (or "entity/project/run_id")."""
@@ -350,7 +354,11 @@ class Api:
         again (each load, each regrouping) is not aggregated again. Every change to
         a run moves its ``updated_at`` or ``last_seq``; its state is in the key too,
         since a stopped heartbeat changes it alone."""
-        rows = self.run_rows(project, filters)
+        return self.group_rows_of(self.run_rows(project, filters), by)
+
+    def group_rows_of(self, rows: Sequence[RunRow], by: Sequence[str]) -> list[Group]:
+        """``group_rows`` of already-read runs (the rows of ``run_rows``, in the
+        order their groups should list them)."""
         return self._group_rows.get(tuple(by), rows, partial(groups_of, rows, by))
 
     def group_series(

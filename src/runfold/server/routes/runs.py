@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from ...api import groups_of
 from ...errors import NotFound
 from ..deps import ApiDep, run_dir
 from ..schemas import (
@@ -69,7 +68,7 @@ def list_runs(
         "offset": offset,
     }
     if by:
-        body["groups"] = [group_fields(g) for g in groups_of(runs, by)]
+        body["groups"] = [group_fields(g) for g in api.group_rows_of(runs, by)]
     return json_response(body)
 
 
