@@ -303,3 +303,25 @@ def test_a_key_no_longer_grouped_is_dropped_and_facet_off_restores_the_chart(
     _record(page, "!c.facets && c.painted")
     page.wait_for_function("() => !new URLSearchParams(location.search).has('facet')")
     screenshot(page, "charts-facets-off")
+
+
+def test_group_page_facets_only_its_own_runs(
+    page: Any, seeded: tuple[LiveServer, runfold.Api]
+) -> None:
+    server, api = seeded
+    group, by = "adam-mnist", ["job_type", "config.lr"]
+    entries = api.group_series(PROJECT, METRIC, by=by, filters={"group": group})
+    assert [e["runs"] for e in entries] == [2, 2]  # 2 seeds per learning rate
+    query = urlencode({"by": by, "facet": "config.lr"}, doseq=True)
+    page.goto(f"{server.url}/projects/{PROJECT}/groups/{group}?{query}")
+    plotted = _faceted(page, "config.lr")
+
+    assert [f["value"] for f in plotted["facets"]] == LRS
+    for facet, entry in zip(plotted["facets"], entries, strict=True):
+        [line] = facet["groups"]  # one group per facet: this group's runs of that lr
+        assert line["key"] == list(entry["key"])
+        assert len(line["line"]) == len(entry["mean"]) == STEPS
+        pairs = zip(line["line"], entry["mean"], strict=True)
+        assert all(_close(a, b) for a, b in pairs)
+        assert line["n"] == entry["count"] == [2] * STEPS
+    screenshot(page, "group-page-facets")
