@@ -8,13 +8,14 @@ export const SHADING_LABELS = {
   none: "none", minmax: "min–max", std: "std dev", stderr: "std error", members: "member runs",
 };
 
-const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+// A value as a chart takes it: a finite number, else null (no point).
+export const finite = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 // Whether every point has n ≥ 2 and both statistics (the usual min–max band).
 function everyPointBanded(count, a, b, len) {
   if (count.length !== len || a.length !== len || b.length !== len) return false;
   for (let i = 0; i < len; i++) {
-    if (!(count[i] >= 2) || num(a[i]) === null || num(b[i]) === null) return false;
+    if (!(count[i] >= 2) || finite(a[i]) === null || finite(b[i]) === null) return false;
   }
   return true;
 }
@@ -37,9 +38,9 @@ export function bandArrays(entry, shading) {
   const b = (minmax ? entry.max : entry[shading]) || [];
   if (minmax && everyPointBanded(count, a, b, len)) return { lo: a, hi: b }; // as they came
   for (let i = 0; i < len; i++) {
-    const n = num(count[i]);
-    const u = num(a[i]);
-    const v = num(b[i]);
+    const n = finite(count[i]);
+    const u = finite(a[i]);
+    const v = finite(b[i]);
     if (n === null || n < 2 || u === null || v === null) {
       lo.push(null);
       hi.push(null);

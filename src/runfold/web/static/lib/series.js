@@ -1,5 +1,5 @@
 // Series API entries → uPlot data, tooltip models and chart sections (pure; no DOM).
-import { bandArrays, LINES, SHADINGS } from "./bands.js";
+import { bandArrays, finite, LINES, SHADINGS } from "./bands.js";
 
 export { LINES, SHADINGS };
 
@@ -59,16 +59,14 @@ function sameX(e, index, line, shading, positive) {
   };
 }
 
-// Whether every value is null or a finite number that `positive` keeps.
+// Whether the array is already what `keep` would make of it (a loop: this runs on
+// every point of every chart).
 function isClean(arr, positive) {
   for (let i = 0; i < arr.length; i++) {
-    const v = arr[i];
-    if (v !== null && (typeof v !== "number" || !Number.isFinite(v) || positive(v) === null)) return false;
+    if (arr[i] !== null && positive(finite(arr[i])) !== arr[i]) return false;
   }
   return true;
 }
-
-const finite = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 // The sorted union of the entries' x values; the first entry's own array when every
 // entry has the same x values (the usual case: groups of runs logging the same steps).
