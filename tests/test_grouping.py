@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import runfold
-from runfold.grouping import MISSING, NONE_LABEL, group_runs, key_label, value_at
+from runfold.grouping import NONE_LABEL, group_runs, key_label
+from runfold.model import MISSING, value_at
 
 
 def make_run(

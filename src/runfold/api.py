@@ -19,31 +19,21 @@ from typing import Any
 import numpy as np
 
 from .errors import RunNotFound, UsageError
-from .grouping import (
-    MISSING,
-    group_runs,
-    key_label,
-    sort_token,
-    value_at,
-    value_token,
-)  # fmt: skip
+from .grouping import group_runs, key_label, sort_token, value_token
 from .kept import KeptAnswers
+from .model import MISSING, STATE_ORDER, value_at
 from .seriescache import SeriesCache
 from .settings import resolve
 from .store import open_store
 from .store.base import RunRow
 from .store.filters import compile_filters
 
-__all__ = ["Api", "Run", "Group", "STATE_ORDER", "groups_of"]
+__all__ = ["Api", "Run", "Group", "groups_of"]
 
 # How many answers of group_rows, and of the server's questions (``Api.kept``), are
 # kept (least recently used dropped first). A page of series is a few MB.
 GROUP_ROWS_KEPT = 32
 ANSWERS_KEPT = 16
-
-# Roll-up order for a group's state: the first present wins.
-STATE_ORDER = ("running", "crashed", "failed", "finished")
-
 
 def _project_name(path: str) -> str:
     """Accept W&B's "entity/project" as well as "project"."""
@@ -267,6 +257,15 @@ def groups_of(runs: Sequence[Any], by: Sequence[str]) -> list[Group]:
 class Api:
     """Read access to the local store (``dir``, default ``RUNFOLD_DIR`` or ~/.runfold)."""
 
+    def __new__(cls, *args: Any, base_url: str | None = None, **kwargs: Any) -> Api:
+        """``Api(base_url=..., api_key=...)`` reads a Runfold server over its HTTP
+        API (``runfold.remote.RemoteApi``), with the same objects and numbers."""
+        if base_url is not None and cls is Api:
+            from .remote import RemoteApi
+
+            return super().__new__(RemoteApi)
+        return super().__new__(cls)
+
     def __init__(
         self,
         dir: str | os.PathLike[str] | None = None,  # noqa: A002
@@ -275,11 +274,6 @@ class Api:
         api_key: str | None = None,
         store: Any = None,
     ) -> None:
-        if base_url is not None:
-            raise UsageError(
-                "Api(base_url=...) needs the Runfold server, which is not in this version; "
-                "use Api() on the local store."
-            )
         if store is None:
             settings = resolve(dir=os.fspath(dir) if dir is not None else None)
             store = open_store(settings.store_path)

@@ -29,59 +29,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import UsageError
-from .store.base import RUN_FIELDS
+from .model import MISSING, value_at
 
 __all__ = [
-    "NONE_LABEL", "value_at", "group_runs", "key_label", "MISSING", "ConfigValues",
+    "NONE_LABEL", "group_runs", "key_label", "ConfigValues",
     "value_token", "sort_token",
 ]  # fmt: skip
 
 NONE_LABEL = "(none)"
-
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING = _Missing()
-
-
-def _walk(node: Any, parts: list[str]) -> Any:
-    if not parts:
-        return node
-    if isinstance(node, dict):
-        # Longest match first, so a key containing dots wins over nesting.
-        for i in range(len(parts), 0, -1):
-            key = ".".join(parts[:i])
-            if key in node:
-                found = _walk(node[key], parts[i:])
-                if found is not MISSING:
-                    return found
-        return MISSING
-    if isinstance(node, list):
-        try:  # "--1" or "²" passed isdigit() checks and then broke int()
-            index = int(parts[0])
-        except ValueError:
-            return MISSING
-        if -len(node) <= index < len(node):
-            return _walk(node[index], parts[1:])
-    return MISSING
-
-
-def value_at(run: Any, key: str) -> Any:
-    """The value of ``key`` for a run (RunRow or Api run); MISSING when absent."""
-    head, _, rest = key.partition(".")
-    if head == "summary_metrics":  # W&B's spelling in filters
-        head = "summary"
-    if head in ("config", "summary") and rest:
-        return _walk(getattr(run, head), rest.split("."))
-    if key in RUN_FIELDS:
-        return getattr(run, key)
-    raise UsageError(
-        f"Cannot group or filter by {key!r}: use a run field "
-        f"({', '.join(RUN_FIELDS)}), config.<path> or summary.<path>."
-    )
 
 
 def _sort_token(value: Any) -> tuple[float, Any]:

@@ -43,12 +43,9 @@ import numpy as np
 from .aggregate import STAT_NAMES, bucket_means, cross_run_stats, ema, step_width
 from .errors import UsageError
 from .grouping import key_label
-from .store.history import LOD_SIZE
+from .model import LOD_SIZE, X_AXES
 
-__all__ = ["group_series", "entry_meta", "X_AXES"]
-
-X_AXES = ("_step", "_timestamp", "_runtime")
-
+__all__ = ["group_series", "entry_meta"]
 
 def _check(buckets: int, smoothing: float | None) -> float:
     if not isinstance(buckets, int) or buckets < 1:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import runfold
-from runfold.store.history import LOD_SIZE, Columns, Lod, Reductions, pivot_rows
+from runfold.model import LOD_SIZE
+from runfold.store.history import Columns, Lod, Reductions, pivot_rows
 
 
 def cols(steps: list[int], values: list[float]) -> Columns:

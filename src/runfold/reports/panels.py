@@ -153,7 +153,7 @@ def chart_panels(api: Any, project: str, block: dict[str, Any]) -> list[dict[str
 
 
 def _cell(run: Any, column: str) -> Any:
-    from ..grouping import MISSING, value_at
+    from ..model import MISSING, value_at
 
     if column == "runtime":
         return run.runtime

@@ -73,7 +73,7 @@ def _literal(tok: dict[str, Any]) -> Any:
 
 def _value(run: Any, field: str) -> Any:
     if field.startswith("config."):
-        from ..grouping import MISSING, value_at
+        from ..model import MISSING, value_at
 
         found = value_at(run, field)
         return None if found is MISSING else found

@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import UsageError
-from ..store.base import rule_for
+from ..model import SUMMARY_RULES, rule_for
 from .config import to_plain
 
 __all__ = ["Summary", "SUMMARY_RULES", "rule_for"]
 
-SUMMARY_RULES = ("min", "max", "mean", "last")
 
 
 class _Reducer:

@@ -2,59 +2,15 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .history import Columns, Lod, Reductions
 
-__all__ = ["RunRow", "ProjectRow", "Store", "effective_state", "rule_for", "RUN_FIELDS"]
-
-# Run fields a user can filter and group by (besides config.* and summary.*).
-RUN_FIELDS = (
-    "id",
-    "name",
-    "group",
-    "job_type",
-    "state",
-    "host",
-    "notes",
-    "tags",
-    "created_at",
-    "updated_at",
-    "finished_at",
-    "exit_code",
-)
-
-# Fields that can be changed after the run (DESIGN §2.10).
-EDITABLE_FIELDS = ("name", "group", "job_type", "tags", "notes", "config")
-
-
-def effective_state(
-    state: str, heartbeat_at: float | None, heartbeat_seconds: float, now: float
-) -> str:
-    """A running run whose heartbeat stopped is crashed: its process is gone."""
-    if state != "running" or heartbeat_at is None:
-        return state
-    grace = 3 * heartbeat_seconds + 1.0
-    return "crashed" if now - heartbeat_at > grace else state
-
-
-def rule_for(rules: Mapping[str, Any], key: str) -> str:
-    """The summary rule of a key: exact name first, then a glob like ``val/*``."""
-    rule = rules.get(key)
-    if rule is None:
-        for pattern, candidate in rules.items():
-            if "*" in pattern and fnmatch.fnmatchcase(key, pattern):
-                rule = candidate
-                break
-    if isinstance(rule, Mapping):
-        rule = rule.get("summary")
-    return rule or "last"
+__all__ = ["RunRow", "ProjectRow", "Store"]
 
 
 @dataclass

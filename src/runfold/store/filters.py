@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import UsageError
+from ..model import MISSING, value_at
 
 __all__ = ["compile_filters", "OPERATORS"]
 
@@ -37,7 +38,6 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
-    from ..grouping import MISSING
 
     if value is MISSING:
         value = None
@@ -69,7 +69,6 @@ def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
 
 
 def _field_predicate(key: str, condition: Any) -> Predicate:
-    from ..grouping import value_at
 
     value_at(_Probe(), key) if not key.startswith(("config.", "summary.")) else None
     ops = condition if isinstance(condition, Mapping) else {"$eq": condition}

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LOD_SIZE", "Columns", "Reductions", "Lod", "pivot_rows"]
+from ..model import LOD_SIZE
 
-LOD_SIZE = 1024
+__all__ = ["Columns", "Reductions", "Lod", "pivot_rows"]
 
 
 @dataclass

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..errors import ProjectNotFound, RunNotFound, UsageError
 from .accounts import AccountsMixin
-from .base import EDITABLE_FIELDS, ProjectRow, RunRow, effective_state, rule_for
+from ..model import EDITABLE_FIELDS, effective_state, rule_for
+from .base import ProjectRow, RunRow
 from .reports import ReportsMixin
 
 __all__ = ["SQLStore"]

@@ -26,22 +26,18 @@ import anyio
 from fastapi import APIRouter, Depends, Request
 
 from ...errors import Conflict, NotFound, PayloadTooLarge, UsageError
+from ...model import RECORD_KINDS, ROW_KINDS, RecordKind
 from ...settings import validate_project, validate_run_id
 from ..deps import StoreDep, run_dir
 from ..jsonsafe import json_safe
 
-__all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "KINDS", "parse_records"]
+__all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "parse_records"]
 
 router = APIRouter(tags=["ingest"])
 
 MAX_FILE_BYTES = 1 << 30
 MAX_RECORDS_BYTES = 256 << 20  # after gunzip: a bound on what one batch may expand to
-KINDS = frozenset({
-    "run", "config", "history", "summary", "define", "update", "finish", "system",
-    "histogram", "meta",
-})  # fmt: skip
-_ROW_KINDS = frozenset({"history", "system"})
-_DICT_KINDS = KINDS - _ROW_KINDS - {"histogram"}
+_DICT_KINDS = RECORD_KINDS - ROW_KINDS - {RecordKind.HISTOGRAM}
 _RESUME = (None, "allow", "must", "never")
 _MAX_NAME_BYTES = 200
 
@@ -191,9 +187,9 @@ def parse_records(value: Any) -> list[tuple[int, str, Any]]:
                 "increasing within a batch."
             )
         previous = seq
-        if kind not in KINDS:
+        if kind not in RECORD_KINDS:
             raise UsageError(
-                f"Record {i} has kind {kind!r:.40}; use one of {', '.join(sorted(KINDS))}."
+                f"Record {i} has kind {kind!r:.40}; use one of {', '.join(sorted(RECORD_KINDS))}."
             )
         records.append((seq, kind, _check_body(i, kind, body)))
     return records
