@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runfold import aggregate
-from runfold.aggregate import (
+from runfold.query import aggregate
+from runfold.query.aggregate import (
     STAT_NAMES,
     bucket_means,
     cross_run_stats,

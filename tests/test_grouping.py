@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 import runfold
-from runfold.grouping import NONE_LABEL, group_runs, key_label
 from runfold.model import MISSING, value_at
+from runfold.query.grouping import NONE_LABEL, group_runs, key_label
 
 
 def make_run(

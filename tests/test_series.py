@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import runfold
-from runfold import series
+from runfold.query import series
 
 STATS = ("mean", "median", "min", "max", "std", "stderr")
 

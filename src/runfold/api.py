@@ -10,30 +10,19 @@ api.group_series("mnist", "loss", by=["group"])       # mean, median, min, max .
 from __future__ import annotations
 
 import os
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .errors import RunNotFound, UsageError
-from .grouping import group_runs, key_label, sort_token, value_token
-from .kept import KeptAnswers
-from .model import MISSING, STATE_ORDER, value_at
-from .seriescache import SeriesCache
+from .query import Group, Reader, SeriesQuery, groups_of
 from .settings import resolve
 from .store import open_store
-from .store.base import RunRow
-from .store.filters import compile_filters
+from .store.base import RunRow, Store
 
 __all__ = ["Api", "Run", "Group", "groups_of"]
 
-# How many answers of group_rows, and of the server's questions (``Api.kept``), are
-# kept (least recently used dropped first). A page of series is a few MB.
-GROUP_ROWS_KEPT = 32
-ANSWERS_KEPT = 16
 
 def _project_name(path: str) -> str:
     """Accept W&B's "entity/project" as well as "project"."""
@@ -161,99 +150,6 @@ def _rows_from_columns(
     return rows
 
 
-@dataclass
-class Group:
-    """One group row: its key, runs, counts and aggregated summary."""
-
-    key: tuple[Any, ...]
-    name: str
-    runs: list[Run]
-    count: int
-    states: dict[str, int]
-    state: str
-    config: dict[str, Any]
-    summary: dict[str, dict[str, float | None]] = field(default_factory=dict)
-
-
-def _ordered(runs: list[Any], order: str) -> list[Any]:
-    """Runs sorted by a field (``-`` for descending); numbers before text, and runs
-    without a value (missing, null, NaN) last either way."""
-    desc = order.startswith("-")
-    field_name = order.lstrip("+-")
-    keyed = [(sort_token(value_at(r, field_name)), r) for r in runs]
-    has_value = [(k, r) for k, r in keyed if k[0] not in (0.5, 3)]
-    absent = [r for k, r in keyed if k[0] in (0.5, 3)]
-    has_value.sort(key=lambda item: item[0], reverse=desc)
-    return [r for _, r in has_value] + absent
-
-
-def _shared_config(runs: list[Run]) -> dict[str, Any]:
-    """The config values every run of the group has, equal; others are "mixed".
-    Equal as grouping sees it: NaN equals NaN, True is not 1."""
-    if not runs:
-        return {}
-    keys = set().union(*(r.config for r in runs))
-    return {key: _shared_value([r.config.get(key, MISSING) for r in runs])
-            for key in sorted(keys)}  # fmt: skip
-
-
-def _shared_value(values: list[Any]) -> Any:
-    """The first value if all are equal as grouping sees it, else "mixed". Stops at
-    the second distinct value; equal scalars of one type skip the token (for
-    10,000 runs, tokens of every config value were most of a group row's time)."""
-
-    def token(v: Any) -> Any:
-        return ("missing",) if v is MISSING else value_token(v)
-
-    first = values[0]
-    plain = type(first) in (str, int, float)
-    seen = {token(first)}
-    for v in values:
-        if plain and type(v) is type(first) and v == first:
-            continue
-        seen.add(token(v))
-        if len(seen) > 1:
-            return "mixed"
-    return first
-
-
-def _summary_stats(runs: list[Run]) -> dict[str, dict[str, float | None]]:
-    from .aggregate import cross_run_stats
-
-    keys = sorted(set().union(*(r.summary for r in runs))) if runs else []
-    out = {}
-    for key in keys:
-        values = [r.summary.get(key) for r in runs]
-        numbers = [
-            float(v)
-            for v in values
-            if isinstance(v, (int, float)) and not isinstance(v, bool)
-        ]
-        if not numbers:
-            continue
-        _, stats = cross_run_stats([np.zeros(len(numbers))], [np.array(numbers)])
-        out[key] = {
-            name: (None if v[0] != v[0] else v[0].item()) if len(v) else None
-            for name, v in stats.items()
-        }
-    return out
-
-
-def groups_of(runs: Sequence[Any], by: Sequence[str]) -> list[Group]:
-    """Group rows of already-read runs (``Run`` objects or the rows of
-    ``Api.run_rows``): what ``Api.groups`` returns for them."""
-    out = []
-    for key, members in group_runs(runs, list(by)):
-        states = Counter(r.state for r in members)
-        out.append(Group(
-            key=key, name=key_label(key), runs=members, count=len(members),
-            states=dict(states),
-            state=next((s for s in STATE_ORDER if s in states), members[0].state),
-            config=_shared_config(members), summary=_summary_stats(members),
-        ))  # fmt: skip
-    return out
-
-
 class Api:
     """Read access to the local store (``dir``, default ``RUNFOLD_DIR`` or ~/.runfold)."""
 
@@ -272,29 +168,21 @@ class Api:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        store: Any = None,
+        store: Store | None = None,
     ) -> None:
         if store is None:
             settings = resolve(dir=os.fspath(dir) if dir is not None else None)
             store = open_store(settings.store_path)
         self._store = store
-        # grouped series and group rows computed before, while their runs are unchanged
-        self._series_cache = SeriesCache()
-        self._group_rows = KeptAnswers(GROUP_ROWS_KEPT)
-        self._ordered = KeptAnswers(GROUP_ROWS_KEPT)
-        # answers made by the server from this Api (e.g. encoded series pages)
-        self.kept = KeptAnswers(ANSWERS_KEPT)
+        # the read path: runs, group rows and grouped series, with one cache
+        self.reader = Reader(store)
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self._store
 
     def projects(self) -> list[Any]:
         return self._store.list_projects()
-
-    def _rows(self, project: str, filters: Mapping[str, Any] | None) -> list[RunRow]:
-        keep = compile_filters(filters)
-        return [r for r in self._store.list_runs(_project_name(project)) if keep(r)]
 
     def _get_row(self, project: str, run_id: str) -> RunRow:
         row = self._store.get_run(project, run_id)
@@ -306,7 +194,7 @@ class Api:
         self, path: str, filters: Mapping[str, Any] | None = None, order: str | None = None,
         per_page: int | None = None,
     ) -> list[Run]:  # fmt: skip
-        """Runs of a project matching ``filters`` (see ``store.filters``); raises
+        """Runs of a project matching ``filters`` (see ``query.filters``); raises
         ProjectNotFound. ``order`` is a field like ``"-created_at"`` or ``"summary.loss"``."""
         return [Run(self, row) for row in self.run_rows(path, filters, order)]
 
@@ -317,11 +205,7 @@ class Api:
         """What ``runs()`` returns, as the store's rows: read-only (shared with the
         store's cache), without the per-run copies an editable ``Run`` makes. For
         readers of many runs (the server's runs table); ``groups_of`` takes them."""
-        rows = self._rows(path, filters)
-        if not order:
-            return rows
-        # sorting 10,000 runs by a summary key takes 0.15 s: kept while they are unchanged
-        return list(self._ordered.get(order, rows, partial(_ordered, rows, order)))
+        return self.reader.rows(_project_name(path), filters, order)
 
     def run(self, path: str) -> Run:
         """``api.run("project/run_id")`` (or "entity/project/run_id")."""
@@ -344,16 +228,9 @@ class Api:
         filters: Mapping[str, Any] | None = None,
     ) -> list[Group]:  # fmt: skip
         """What ``groups()`` returns, read-only (shared): made of the store's rows
-        (``run_rows``) and kept while those runs are unchanged, so a page asking
-        again (each load, each regrouping) is not aggregated again. Every change to
-        a run moves its ``updated_at`` or ``last_seq``; its state is in the key too,
-        since a stopped heartbeat changes it alone."""
-        return self.group_rows_of(self.run_rows(project, filters), by)
-
-    def group_rows_of(self, rows: Sequence[RunRow], by: Sequence[str]) -> list[Group]:
-        """``group_rows`` of already-read runs (the rows of ``run_rows``, in the
-        order their groups should list them)."""
-        return self._group_rows.get(tuple(by), rows, partial(groups_of, rows, by))
+        (``run_rows``) and kept while those runs are unchanged (``query.cache``),
+        so a page asking again is not aggregated again."""
+        return self.reader.group_rows(self.run_rows(project, filters), by)
 
     def group_series(
         self, project: str, metric: str, by: Sequence[str] = ("group",), x: str = "_step",
@@ -366,73 +243,40 @@ class Api:
         them are running) and mode. ``by=[]`` gives one entry per run.
         ``x_min``/``x_max`` zoom: only points in that x range, with
         ``buckets`` buckets covering just it."""
-        return self.group_series_of(
-            project, [metric], by, x=x, buckets=buckets, smoothing=smoothing,
-            filters=filters, x_min=x_min, x_max=x_max,
-        )[metric]  # fmt: skip
+        query = SeriesQuery(
+            (metric,), tuple(by), x=x, buckets=buckets, smoothing=smoothing,
+            x_min=x_min, x_max=x_max,
+        )  # fmt: skip
+        return self.series(project, query, filters)["series"][query.metrics[0]]  # type: ignore[no-any-return]
 
     def group_series_of(
         self, project: str, metrics: Sequence[str], by: Sequence[str] = ("group",),
-        x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
-        filters: Mapping[str, Any] | None = None,
-        x_min: float | None = None, x_max: float | None = None,
+        filters: Mapping[str, Any] | None = None, **options: Any,
     ) -> dict[str, list[dict[str, Any]]]:  # fmt: skip
-        """``group_series`` for several metrics at once (one chart page): the runs
-        are listed, filtered and grouped once. Returns ``{metric: entries}``."""
-        return self.series_page(
-            project, metrics, by, x=x, buckets=buckets, smoothing=smoothing,
-            filters=filters, x_min=x_min, x_max=x_max,
-        )["series"]  # fmt: skip
+        """``group_series`` for several metrics at once (one chart page), with the
+        same options: the runs are listed, filtered and grouped once. Returns
+        ``{metric: entries}``."""
+        query = SeriesQuery.of(metrics, by=tuple(by), **options)
+        return self.series(project, query, filters)["series"]  # type: ignore[no-any-return]
 
     def series_page(
         self, project: str, metrics: Sequence[str], by: Sequence[str] = ("group",),
-        x: str = "_step", buckets: int = 1000, smoothing: float | None = None,
+        filters: Mapping[str, Any] | None = None, **options: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """``{"series": {metric: entries}, "total": lines}``: ``group_series_of``
+        with ``limit`` (at most that many groups, or runs with ``by=[]``, the first
+        in order; ``total`` says how many there are) and ``fields`` (only those
+        arrays besides ``x``, e.g. the ones a chart draws) among the options."""
+        query = SeriesQuery.of(metrics, by=tuple(by), **options)
+        return self.series(project, query, filters)
+
+    def series(
+        self, project: str, query: SeriesQuery,
         filters: Mapping[str, Any] | None = None,
-        x_min: float | None = None, x_max: float | None = None,
-        limit: int | None = None, fields: Sequence[str] | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        """``{"series": {metric: entries}, "total": groups}``: ``group_series_of``
-        for at most ``limit`` groups (or runs, with ``by=[]``), the first in
-        order, which is all a chart drawing that many lines needs; ``total`` says
-        how many there are. ``fields``: only those arrays besides ``x`` (x_lo and
-        x_hi in buckets mode only), e.g. the ones a chart draws."""
-        return self.series_page_of(
-            self._rows(project, filters), metrics, by, x=x, buckets=buckets,
-            smoothing=smoothing, x_min=x_min, x_max=x_max, limit=limit, fields=fields,
-        )  # fmt: skip
-
-    def series_page_of(
-        self, rows: Sequence[RunRow], metrics: Sequence[str],
-        by: Sequence[str] = ("group",), x: str = "_step", buckets: int = 1000,
-        smoothing: float | None = None,
-        x_min: float | None = None, x_max: float | None = None,
-        limit: int | None = None, fields: Sequence[str] | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
-        """``series_page`` of already-read runs (the rows of ``run_rows``)."""
-        from .series import entry_meta, group_series
-
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise UsageError(f"limit={limit!r} must be a positive integer, e.g. 20.")
-        groups = group_runs(rows, list(by)) if by else [((r.id,), [r]) for r in rows]
-        total = len(groups)
-        if limit is not None:
-            groups = groups[:limit]
-        partition = SeriesCache.partition(groups)
-
-        def compute(metric: str) -> list[dict[str, Any]]:
-            return group_series(
-                self._store, groups, metric, x=x, buckets=buckets,
-                smoothing=smoothing, x_min=x_min, x_max=x_max,
-            )  # fmt: skip
-
-        series = {
-            metric: self._series_cache.entries(
-                (metric, x, buckets, smoothing, x_min, x_max, partition), groups,
-                partial(compute, metric), entry_meta, fields,
-            )
-            for metric in dict.fromkeys(metrics)
-        }  # fmt: skip
-        return {"series": series, "total": total}
+        """The page of grouped series ``query`` asks for, over the project's runs
+        matching ``filters``: what every method above returns a part of."""
+        return self.reader.series(self.run_rows(project, filters), query)
 
     def close(self) -> None:
         self._store.close()

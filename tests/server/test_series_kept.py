@@ -1,5 +1,5 @@
 """The server keeps an encoded series page while its runs are unchanged
-(``Api.kept``): asked again it is the same, and any change to a run (new points, a
+(``app.state.answers``, a ``query.ReadCache``): asked again it is the same, and any change to a run (new points, a
 new name or group, a state) gives the new page at once."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 import runfold
-from runfold.kept import KeptAnswers
 from tests.conftest import LiveServer
 
 
@@ -74,25 +73,3 @@ def test_a_kept_series_page_follows_every_change_of_its_runs(
     assert [e["running"] for e in _series(server)] == [1, 0]
     time.sleep(max(0.0, beat + 31.5 - time.time()))
     assert [e["running"] for e in _series(server)] == [0, 0]
-
-
-def test_kept_answers_are_keyed_by_the_question_and_each_runs_state() -> None:
-    class Row:
-        def __init__(self, pk: int, state: str) -> None:
-            self.pk, self.updated_at, self.last_seq, self.state = pk, 1.0, 3, state
-
-    kept = KeptAnswers(max_items=2)
-    calls: list[str] = []
-
-    def answer(name: str) -> str:
-        calls.append(name)
-        return name
-
-    rows = [Row(1, "running")]
-    assert kept.get("q", rows, lambda: answer("one")) == "one"
-    assert kept.get("q", rows, lambda: answer("again")) == "one"  # kept
-    assert kept.get("q", [Row(1, "crashed")], lambda: answer("crashed")) == "crashed"
-    assert kept.get("other", rows, lambda: answer("other")) == "other"
-    # at most 2 kept: the least recently used ("one") went first
-    assert kept.get("q", rows, lambda: answer("anew")) == "anew"
-    assert calls == ["one", "crashed", "other", "anew"]

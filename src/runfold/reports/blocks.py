@@ -169,7 +169,7 @@ def _keys(block: Mapping[str, Any], name: str, where: _Where, default: list[str]
         )
         raise where.fail(name, what, value)
     if grouping:
-        from ..grouping import group_runs
+        from ..query.grouping import group_runs
 
         try:
             group_runs([], list(value))  # checks each key's spelling
@@ -195,7 +195,7 @@ def _filters(block: Mapping[str, Any], where: _Where) -> dict[str, Any] | None:
         raise where.fail("filters", what, value)
     if _depth(value) > MAX_FILTER_DEPTH:
         raise where.fail("filters", f"nested at most {MAX_FILTER_DEPTH} deep", "...")
-    from ..store.filters import compile_filters
+    from ..query.filters import compile_filters
 
     try:
         compile_filters(value)

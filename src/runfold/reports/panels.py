@@ -167,7 +167,7 @@ def _cell(run: Any, column: str) -> Any:
 def runs_panel(api: Any, project: str, block: dict[str, Any]) -> dict[str, Any]:
     """The runs a runs block lists (its filters, then its text filter ``q``), with
     the block's columns; with ``by``, also the group rows over them."""
-    from ..api import groups_of
+    from ..query import groups_of
     from .textfilter import compile_text_filter
 
     keep = compile_text_filter(block["q"])

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
 from ..errors import UsageError
+from ..query import ReadCache
 from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
@@ -24,6 +25,8 @@ __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 API_PREFIX = "/api/v1"
+# Encoded answers the server keeps (least recently used dropped first).
+ANSWERS_BYTES = 64 << 20
 WEB_DIR = Path(str(resources.files("runfold.web") / "static"))
 
 
@@ -147,6 +150,9 @@ def create_app(
     )
     app.state.store = store
     app.state.api = Api(store=store)
+    # encoded answers (a page of series is a few MB of JSON), kept while their runs
+    # are unchanged: the web layer's bytes live here, not in the library's Api
+    app.state.answers = ReadCache(ANSWERS_BYTES)
     app.state.max_file_bytes = max_file_bytes
     app.state.files_dir = Path(files_dir)
     app.state.team_mode = team_mode

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from ..api import Api
+from ..query import ReadCache
 
-__all__ = ["get_api", "get_store", "run_dir", "ApiDep", "StoreDep"]
+__all__ = [
+    "get_api", "get_store", "get_answers", "run_dir", "ApiDep", "StoreDep", "AnswersDep",
+]  # fmt: skip
 
 
 def get_store(request: Request) -> Any:
@@ -18,6 +21,11 @@ def get_store(request: Request) -> Any:
 
 def get_api(request: Request) -> Api:
     return request.app.state.api
+
+
+def get_answers(request: Request) -> ReadCache:
+    """The server's encoded answers, kept while their runs are unchanged."""
+    return request.app.state.answers  # type: ignore[no-any-return]
 
 
 def run_dir(request: Request, project: str, run_id: str) -> Path | None:
@@ -31,3 +39,4 @@ def run_dir(request: Request, project: str, run_id: str) -> Path | None:
 # Route parameters: ``def route(api: ApiDep)``.
 ApiDep = Annotated[Api, Depends(get_api)]
 StoreDep = Annotated[Any, Depends(get_store)]
+AnswersDep = Annotated[ReadCache, Depends(get_answers)]

@@ -68,7 +68,7 @@ def list_runs(
         "offset": offset,
     }
     if by:
-        body["groups"] = [group_fields(g) for g in api.group_rows_of(runs, by)]
+        body["groups"] = [group_fields(g) for g in api.reader.group_rows(runs, by)]
     return json_response(body)
 
 

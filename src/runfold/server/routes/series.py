@@ -14,8 +14,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
 from ...errors import UsageError
-from ...seriescache import ARRAY_FIELDS
-from ..deps import ApiDep
+from ...query import ARRAY_FIELDS, MAX_BUCKETS, SeriesQuery, rows_key
+from ..deps import AnswersDep, ApiDep
 from ..schemas import (
     ByQuery,
     FiltersQuery,
@@ -28,7 +28,6 @@ from ..schemas import (
 
 router = APIRouter(tags=["series"], dependencies=[Depends(reject_unknown_params)])
 
-MAX_BUCKETS = 10_000
 # The arrays an entry can carry besides x (``fields=``); x_lo and x_hi equal x in
 # exact mode, so with ``fields`` they come in buckets mode only.
 Field = Literal[ARRAY_FIELDS]  # type: ignore[valid-type]
@@ -42,6 +41,7 @@ BY_AND_UNGROUPED = (
 def get_series(
     project: str,
     api: ApiDep,
+    answers: AnswersDep,
     metric: Annotated[
         list[str],
         Query(min_length=1, description="Metric keys (repeat): one chart each."),
@@ -101,18 +101,17 @@ def get_series(
     ``buckets`` buckets cover just it (finer points; exact ones once they fit)."""
     if by and ungrouped:
         raise UsageError(BY_AND_UNGROUPED)
-    keys = [] if ungrouped else (by or ["group"])
+    query = SeriesQuery(
+        tuple(metric), () if ungrouped else tuple(by or ("group",)), x=x,
+        buckets=buckets, smoothing=smoothing, x_min=x_min, x_max=x_max, limit=limit,
+        fields=None if fields is None else tuple(fields),
+    )  # fmt: skip
     rows = api.run_rows(project, parse_filters(filters))
 
     def body() -> bytes:
-        page = api.series_page_of(
-            rows, metric, keys, x=x, buckets=buckets, smoothing=smoothing,
-            x_min=x_min, x_max=x_max, limit=limit, fields=fields,
-        )  # fmt: skip
-        return bytes(json_response({**page, "by": keys, "x": x}).body)
+        page = api.reader.series(rows, query)
+        return bytes(json_response({**page, "by": list(query.by), "x": x}).body)
 
     # The encoded page, kept while its runs are unchanged: a page asked again (each
     # load, each regrouping, each poll of finished runs) is sent as it was.
-    question = ("series", tuple(metric), tuple(keys), x, buckets, smoothing,
-                x_min, x_max, limit, None if fields is None else tuple(fields))  # fmt: skip
-    return encoded_json(api.kept.get(question, rows, body))
+    return encoded_json(answers.get(("series", query), rows_key(rows), body, size=len))

@@ -10,8 +10,10 @@
 // resets. While a run drawn is running the series are fetched again every 5 s.
 import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
+import { isGrouped, RUNS_PARAMS, seriesFields, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
 import { SHADING_LABELS } from "../lib/bands.js";
 import { exportCSV, exportJSON } from "../lib/chartexport.js";
+import { colorFor } from "../lib/colors.js";
 import { NO_STYLE, splitFacets, styleEntries, withFacetRecord } from "../lib/facets.js";
 import { chartFromParams, setChartParam } from "../lib/chartparams.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
@@ -25,12 +27,6 @@ import { download, downloadPNG, fileName, fmtX, showTip, uplotOptions, X_LABELS 
 import { DashSample, FacetGrid, StyleControls } from "./chartstyle.js";
 
 export { exportCSV, exportJSON };
-
-const PALETTE = [
-  "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d",
-  "#ea580c", "#4f46e5", "#059669", "#9333ea", "#0284c7", "#ca8a04", "#e11d48", "#475569",
-];
-export const defaultColorOf = (index) => PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
 
 export const DEFAULT_SETTINGS = { line: "mean", shading: "minmax", x: "_step", smoothing: 0, log: false, max: 20 };
 const HEIGHT = 220;
@@ -48,39 +44,12 @@ function ensureStylesheet() {
   document.head.appendChild(link);
 }
 
-const isGrouped = (by) => by === undefined || (Array.isArray(by) ? by.length > 0 : !!by);
-
-// The arrays a chart with these settings draws: its line, its band (a line of one run
-// has none), n, and the bucket ranges for the tooltip. Other statistics are not sent.
-export function seriesFields(settings, grouped) {
-  const fields = new Set([settings.line, "count", "x_lo", "x_hi"]);
-  if (grouped && settings.shading === "minmax") ["min", "max"].forEach((f) => fields.add(f));
-  if (grouped && (settings.shading === "std" || settings.shading === "stderr")) {
-    ["mean", settings.shading].forEach((f) => fields.add(f));
-  }
-  return [...fields].sort();
-}
-
-function seriesParams({ by, filters }, metrics, settings, zoom) {
-  const grouped = isGrouped(by);
-  const params = { metric: metrics, x: settings.x, fields: seriesFields(settings, grouped) };
-  if (grouped && by !== undefined) params.by = by;
-  // one line per run: ask for the lines drawn only (the reply's total counts them all)
-  if (!grouped) { params.ungrouped = "true"; params.limit = settings.max; }
-  if (settings.smoothing > 0) params.smoothing = settings.smoothing;
-  if (filters && (typeof filters === "string" ? filters : Object.keys(filters).length)) {
-    params.filters = typeof filters === "string" ? filters : JSON.stringify(filters);
-  }
-  if (zoom) [params.x_min, params.x_max] = zoom;
-  return params;
-}
-
 // The section fetches every metric at the defaults' x, smoothing, line and shading in
 // one request; a panel that draws other numbers fetches its own.
 const needsOwnFetch = (s, zoom, base, grouped) =>
   s.x !== base.x || s.smoothing !== base.smoothing || s.max > base.max || !!zoom
   || seriesFields(s, grouped).join() !== seriesFields(base, grouped).join();
-const seriesOf = (project, params) => getJSON(`/projects/${enc(project)}/series`, params);
+const seriesOf = (project, params) => getJSON(seriesPath(project, params));
 
 // Props: project; by (grouping keys; [] one line per run; absent the server's default);
 // filters (object or JSON text); colorOf(index, name) (index in the API's order, so a
@@ -92,7 +61,7 @@ const seriesOf = (project, params) => getJSON(`/projects/${enc(project)}/series`
 // chart into small charts and set line dashes, pages/chartstyle.js) and onStyle(style)
 // (given: the Facet by and Dash by controls are shown).
 export function ChartsSection({
-  project, by, filters, colorOf = defaultColorOf, limit = 8, metricKeys, hidden, settings,
+  project, by, filters, colorOf = colorFor, limit = 8, metricKeys, hidden, settings,
   style = NO_STYLE, onStyle,
 }) {
   const [fetchedKeys, setKeys] = useState(null);
@@ -100,8 +69,6 @@ export function ChartsSection({
   const [shown, setShown] = useState(limit);
   const [keysError, setError] = useState(null);
   const [open, setOpen] = useState({});
-  const filtersKey = typeof filters === "string" ? filters : JSON.stringify(filters || null);
-  const byKey = JSON.stringify(by === undefined ? null : by);
 
   useEffect(ensureStylesheet, []);
   useEffect(() => {
@@ -118,9 +85,9 @@ export function ChartsSection({
   const sections = useMemo(() => (keys ? chartSections(keys) : []), [keys && keys.join("\n")]);
   const defaults = useMemo(() => ({ ...DEFAULT_SETTINGS, ...(settings || {}) }), [JSON.stringify(settings || null)]);
   const params = seriesParams({ by, filters }, metrics, defaults);
-  const same = JSON.stringify([project, defaults.x, defaults.smoothing]);
+  const same = seriesKind(project, params, [...RUNS_PARAMS, "metric", "fields"]);
   const [body, sharedError, sharedFresh] = useLiveFetch(
-    metrics.length ? JSON.stringify([same, metrics, byKey, filtersKey, params.fields]) : null,
+    metrics.length ? seriesPath(project, params) : null,
     () => seriesOf(project, params), (b) => anyRunning(b.series), same,
   );
   const shared = body && body.series;
@@ -182,10 +149,10 @@ function ChartPanel({ metric, ctx, shared }) {
   const ctxKey = JSON.stringify([ctx.project, ctx.by ?? null, ctx.filters || null]);
   const ownParams = seriesParams(ctx, [metric], settings, zoom);
   const [ownBody, error, ownFresh] = useLiveFetch(
-    own ? JSON.stringify([ctxKey, metric, settings.x, settings.smoothing, zoom, ownParams.fields]) : null,
+    own ? seriesPath(ctx.project, ownParams) : null,
     () => seriesOf(ctx.project, ownParams), (b) => anyRunning(b.series),
     // the last answer stays while the next loads only if it has the arrays drawn now
-    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom, ownParams.fields]),
+    seriesKind(ctx.project, ownParams, RUNS_PARAMS),
   );
   const raw = own ? ownBody && (ownBody.series[metric] || []) : shared;
   const stale = own ? !ownFresh : ctx.sharedStale; // the last answer, shown while the next loads
@@ -261,9 +228,9 @@ function useMembers(ctx, metric, settings, zoom, drawn) {
     { by: [], filters: { id: { $in: ids } } }, [metric], { ...settings, max: Math.max(1, ids.length) }, zoom,
   );
   const [body] = useLiveFetch(
-    active && ids.length ? JSON.stringify([ctx.project, metric, ids, settings.x, settings.smoothing, zoom, params.fields]) : null,
+    active && ids.length ? seriesPath(ctx.project, params) : null,
     () => seriesOf(ctx.project, params), (b) => anyRunning(b.series),
-    JSON.stringify([ctx.project, metric, settings.x, settings.smoothing, zoom, params.fields]),
+    seriesKind(ctx.project, params, RUNS_PARAMS),
   );
   return useMemo(() => (plan ? { plan, entries: body ? body.series[metric] || [] : null } : null), [plan, body]);
 }

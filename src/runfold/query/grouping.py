@@ -28,18 +28,29 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from .errors import UsageError
-from .model import MISSING, value_at
+from ..errors import UsageError
+from ..model import MISSING, value_at
 
 __all__ = [
     "NONE_LABEL", "group_runs", "key_label", "ConfigValues",
-    "value_token", "sort_token",
+    "value_token", "sort_token", "has_value",
 ]  # fmt: skip
 
 NONE_LABEL = "(none)"
 
 
-def _sort_token(value: Any) -> tuple[float, Any]:
+def has_value(value: Any) -> bool:
+    """False for what sorts last either way: missing, null or NaN."""
+    return not (
+        value is None
+        or value is MISSING
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def sort_token(value: Any) -> tuple[float, Any]:
+    """How values order: numbers, NaN, booleans, text and other values (by their
+    exact text), then missing or null."""
     if value is None or value is MISSING:
         return (3, "")
     if isinstance(value, bool):
@@ -76,7 +87,8 @@ def key_label(key: Sequence[Any]) -> str:
     return " / ".join(_canonical(v) for v in key)
 
 
-def _hashable(value: Any) -> Any:
+def value_token(value: Any) -> Any:
+    """A hashable token, equal for values that fold into one group."""
     if value is MISSING:
         return None
     # True == 1 and hash(True) == hash(1) merged a flag's group with a number's;
@@ -113,7 +125,7 @@ def _varying_config(runs: list[Any], spec: str) -> Callable[[Any], list[Any]]:
     varying = [
         p for p in paths
         if not any(p == e or p.startswith(e + ".") for e in excluded)
-        and len({_hashable(leaf.get(p, MISSING)) for leaf in leaves}) > 1
+        and len({value_token(leaf.get(p, MISSING)) for leaf in leaves}) > 1
     ]  # fmt: skip
     by_run = {
         id(run): ConfigValues((p, leaf.get(p)) for p in varying)
@@ -178,14 +190,8 @@ def group_runs(
             keys = [k + (v,) for k in keys for v in resolve(run)]
         for key in keys:
             clean = tuple(None if v is MISSING else v for v in key)
-            hkey = tuple(_hashable(v) for v in clean)
+            hkey = tuple(value_token(v) for v in clean)
             groups.setdefault(hkey, []).append(run)
             originals.setdefault(hkey, clean)
-    ordered = sorted(groups, key=lambda k: tuple(_sort_token(v) for v in originals[k]))
+    ordered = sorted(groups, key=lambda k: tuple(sort_token(v) for v in originals[k]))
     return [(originals[k], groups[k]) for k in ordered]
-
-
-# The rules above, for other modules that compare or order values the same way
-# (shared config of a group, ordering runs by a column).
-value_token = _hashable
-sort_token = _sort_token

@@ -40,20 +40,12 @@ from typing import Any
 
 import numpy as np
 
+from ..model import LOD_SIZE, X_AXES
 from .aggregate import STAT_NAMES, bucket_means, cross_run_stats, ema, step_width
-from .errors import UsageError
 from .grouping import key_label
-from .model import LOD_SIZE, X_AXES
+from .spec import SeriesQuery
 
 __all__ = ["group_series", "entry_meta"]
-
-def _check(buckets: int, smoothing: float | None) -> float:
-    if not isinstance(buckets, int) or buckets < 1:
-        raise UsageError(f"buckets={buckets!r} must be a positive integer, e.g. 1000.")
-    weight = float(smoothing or 0.0)
-    if not 0 <= weight < 1:
-        raise UsageError(f"smoothing={smoothing!r} must be in [0, 1), e.g. 0.6.")
-    return weight
 
 
 def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tuple]:
@@ -122,20 +114,15 @@ def group_series(
     store: Any,
     groups: Sequence[tuple[tuple, list[Any]]],
     metric: str,
-    *,
-    x: str = "_step",
-    buckets: int = 1000,
-    smoothing: float | None = None,
-    x_min: float | None = None,
-    x_max: float | None = None,
+    query: SeriesQuery,
 ) -> list[dict[str, Any]]:
-    """One entry per group: key, name, x, x_lo, x_hi, mean, median, min, max, std,
+    """One entry per group for ``metric``, as ``query`` asks (its x axis, buckets,
+    smoothing and range): key, name, x, x_lo, x_hi, mean, median, min, max, std,
     stderr, count (lists of equal length), runs (how many), run_ids, running (how
     many of them are running: a chart polls while any is) and mode ('exact' or
-    'buckets').
-    ``x_min``/``x_max``: aggregate only the points in that x range (a zoom)."""
-    weight = _check(buckets, smoothing)
-    span = _span(x_min, x_max)
+    'buckets')."""
+    x, buckets, weight = query.x, query.buckets, query.smoothing or 0.0
+    span = _span(query.x_min, query.x_max)
     all_runs = {r.pk: r for _, runs in groups for r in runs}.values()
     stats = [r.metrics.get(metric) for r in all_runs]
     counts = [s.count for s in stats if s is not None]
@@ -153,15 +140,8 @@ def _span(x_min: float | None, x_max: float | None) -> tuple[float, float] | Non
     """The zoom range as (low, high), or None for the whole axis."""
     if x_min is None and x_max is None:
         return None
-    for name, value in (("x_min", x_min), ("x_max", x_max)):
-        if value is not None and not math.isfinite(value):
-            raise UsageError(f"{name}={value!r} must be a finite number, e.g. 100.")
-    low = -math.inf if x_min is None else float(x_min)
-    high = math.inf if x_max is None else float(x_max)
-    if low > high:
-        raise UsageError(
-            f"x_min={x_min!r} is above x_max={x_max!r}: give the range low to high."
-        )
+    low = -math.inf if x_min is None else x_min
+    high = math.inf if x_max is None else x_max
     return low, high
 
 

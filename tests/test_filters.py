@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import runfold
-from runfold.store.filters import OPERATORS, compile_filters
+from runfold.query.filters import OPERATORS, compile_filters
 
 
 def make_run(
