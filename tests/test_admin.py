@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import runfold.admin
 from runfold.cli import cli
 from runfold.store import open_store
 
@@ -87,3 +89,13 @@ def test_admin_project_assign_gives_a_project_to_a_team(
     assert _admin(runner, "project", "assign", "mnist", "vision") == (
         0, "Project 'mnist' now belongs to team 'vision'.\n"
     )  # fmt: skip
+
+
+def test_admin_imports_nothing_of_the_cli_that_imports_it() -> None:
+    tree = ast.parse(Path(runfold.admin.__file__).read_text("utf-8"))
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "cli" not in imported and "runfold.cli" not in imported

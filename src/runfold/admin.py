@@ -6,12 +6,20 @@ needs the database's credentials, not an API key: run it where the server runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+
+from .clitools import (
+    DIR_HELP,
+    format_time,
+    print_json,
+    print_table,
+    store_dir,
+    user_errors,
+)
 
 __all__ = ["admin"]
 
@@ -19,26 +27,21 @@ __all__ = ["admin"]
 @contextmanager
 def _store(ctx: click.Context) -> Iterator[Any]:
     """The store named by ``--database`` / ``--dir``; RunfoldError -> ``Error:``."""
-    from .cli import _store_dir
-    from .errors import RunfoldError
     from .store import open_store
 
     database, directory = ctx.obj
-    try:
-        store = open_store(database or _store_dir(directory) / "runfold.db")
+    with user_errors():
+        store = open_store(database or store_dir(directory) / "runfold.db")
         try:
             yield store
         finally:
             store.close()
-    except RunfoldError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
 @click.option("--database", help="postgresql://user@host/db, or a SQLite file "
               "(default: the local store).")  # fmt: skip
-@click.option("--dir", "directory", help="Store directory (default: $RUNFOLD_DIR "
-              "or ~/.runfold).")  # fmt: skip
+@click.option("--dir", "directory", help=DIR_HELP)
 @click.pass_context
 def admin(ctx: click.Context, database: str | None, directory: str | None) -> None:
     """Manage users, teams and API keys of a team server (runfold server --team)."""
@@ -119,20 +122,18 @@ def key_create(ctx: click.Context, user_name: str, name: str | None) -> None:
 @click.pass_context
 def key_list(ctx: click.Context, user_name: str, as_json: bool) -> None:
     """List USER's keys (their first characters only)."""
-    from .cli import _print_json, _table
-
     with _store(ctx) as store:
         keys = store.list_keys(user_name)
     if as_json:
-        _print_json([k.__dict__ for k in keys])
+        print_json([k.__dict__ for k in keys])
         return
-    _table(f"API keys of {user_name}", ["id", "name", "key", "created", "last used",
-           "revoked"], [[k.id, k.name, k.prefix + "…", _when(k.created_at),
-           _when(k.last_used_at), _when(k.revoked_at)] for k in keys])  # fmt: skip
-
-
-def _when(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
+    columns = ["id", "name", "key", "created", "last used", "revoked"]
+    rows = [
+        [k.id, k.name, k.prefix + "…", format_time(k.created_at),
+         format_time(k.last_used_at), format_time(k.revoked_at)]
+        for k in keys
+    ]  # fmt: skip
+    print_table(f"API keys of {user_name}", columns, rows)
 
 
 @key.command("revoke")

@@ -3,84 +3,35 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .admin import admin
-from .errors import RunfoldError
-
-DIR_HELP = "Store directory (default: $RUNFOLD_DIR or ~/.runfold)."
-
-
-def _store_dir(directory: str | None) -> Path:
-    from .settings import resolve
-
-    return resolve(dir=directory).dir
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """Expected errors print ``Error: ...`` (exit 1), never a traceback."""
-    try:
-        yield
-    except RunfoldError as exc:
-        raise click.ClickException(str(exc)) from exc
+from .clitools import (
+    DIR_HELP,
+    format_cell,
+    format_time,
+    print_json,
+    print_table,
+    store_dir,
+    user_errors,
+)
 
 
 def _api(directory: str | None) -> Any:
     from .api import Api
 
-    path = _store_dir(directory)
+    path = store_dir(directory)
     if not (path / "runfold.db").exists():
         raise click.ClickException(
             f"No Runfold store at {str(path)!r}. Create runs with runfold.init(), or "
             "try: runfold demo"
         )
     return Api(path)
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
-        return f"{value:.4g}"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value)
-    return str(value)
-
-
-def _print_json(data: Any) -> None:
-    def safe(value: Any) -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, dict):
-            return {str(k): safe(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [safe(v) for v in value]
-        return value
-
-    click.echo(json.dumps(safe(data), indent=2))
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_fmt(v) for v in row))
-    Console().print(table)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -103,7 +54,7 @@ def demo(directory: str | None, project: str, steps: int) -> None:
 
     from .demo import build_demo, planned_runs
 
-    path = _store_dir(directory)
+    path = store_dir(directory)
     os.environ["RUNFOLD_SILENT"] = "1"
     # The demo's runs are synthetic: there is no training script, repository or
     # console of theirs to record (this process's would be the CLI's own).
@@ -111,7 +62,7 @@ def demo(directory: str | None, project: str, steps: int) -> None:
                         ("DISABLE_GIT", "1"), ("SYSTEM_SECONDS", "0")):  # fmt: skip
         os.environ.setdefault("RUNFOLD_" + name, value)
     started = time.perf_counter()
-    with _user_errors(), Progress() as progress:
+    with user_errors(), Progress() as progress:
         task = progress.add_task(
             f"Writing project {project!r}", total=planned_runs(steps)
         )
@@ -130,17 +81,14 @@ def demo(directory: str | None, project: str, steps: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def projects(directory: str | None, as_json: bool) -> None:
     """List projects with their run and group counts."""
-    with _user_errors():
+    with user_errors():
         rows = _api(directory).projects()
     if as_json:
-        _print_json([r.__dict__ for r in rows])
+        print_json([r.__dict__ for r in rows])
         return
-    _table("Projects", ["project", "runs", "groups", "last activity"],
-           [[r.name, r.run_count, r.group_count, _when(r.last_activity)] for r in rows])  # fmt: skip
-
-
-def _when(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else ""
+    cells = [[r.name, r.run_count, r.group_count, format_time(r.last_activity)]
+             for r in rows]  # fmt: skip
+    print_table("Projects", ["project", "runs", "groups", "last activity"], cells)
 
 
 def _filters(text: str | None) -> dict[str, Any] | None:
@@ -167,16 +115,16 @@ def runs(
     project: str, directory: str | None, filter_text: str | None, as_json: bool
 ) -> None:
     """List the runs of PROJECT."""
-    with _user_errors():
+    with user_errors():
         found = _api(directory).runs(project, filters=_filters(filter_text))
     if as_json:
-        _print_json([_run_dict(r) for r in found])
+        print_json([_run_dict(r) for r in found])
         return
     keys = sorted({k for r in found for k in r.summary if not k.startswith("_")})[:4]
     rows = [[r.id, r.name, r.group, r.job_type, r.state, f"{r.runtime:.0f}s",
              *(r.summary.get(k) for k in keys)] for r in found]  # fmt: skip
-    _table(f"Runs of {project} ({len(found)})",
-           ["id", "name", "group", "job_type", "state", "runtime", *keys], rows)  # fmt: skip
+    columns = ["id", "name", "group", "job_type", "state", "runtime", *keys]
+    print_table(f"Runs of {project} ({len(found)})", columns, rows)
 
 
 def _run_dict(run: Any) -> dict[str, Any]:
@@ -203,10 +151,10 @@ def groups(
 ) -> None:  # fmt: skip
     """Fold the runs of PROJECT into groups and aggregate their summaries."""
     keys = list(by) or ["group", "job_type"]
-    with _user_errors():
+    with user_errors():
         found = _api(directory).groups(project, by=keys, filters=_filters(filter_text))
     if as_json:
-        _print_json([{"key": list(g.key), "name": g.name, "count": g.count,
+        print_json([{"key": list(g.key), "name": g.name, "count": g.count,
                       "states": g.states, "state": g.state, "config": g.config,
                       "summary": g.summary, "runs": [r.id for r in g.runs]}
                      for g in found])  # fmt: skip
@@ -218,16 +166,16 @@ def groups(
         states = ", ".join(f"{n} {s}" for s, n in sorted(g.states.items()))
         cells = [_mean_std(g.summary.get(m)) for m in shown]
         rows.append([g.name, g.count, f"{g.state} ({states})", *cells])
-    _table(f"Groups of {project} by {', '.join(keys)}",
-           [" / ".join(keys), "runs", "state", *(f"{m} mean ± std" for m in shown)], rows)  # fmt: skip
+    columns = [" / ".join(keys), "runs", "state", *(f"{m} mean ± std" for m in shown)]
+    print_table(f"Groups of {project} by {', '.join(keys)}", columns, rows)
 
 
 def _mean_std(stats: dict[str, Any] | None) -> str:
     if not stats:
         return ""
     if stats.get("std") is None:
-        return _fmt(stats["mean"])
-    return f"{_fmt(stats['mean'])} ± {_fmt(stats['std'])}"
+        return format_cell(stats["mean"])
+    return f"{format_cell(stats['mean'])} ± {format_cell(stats['std'])}"
 
 
 @cli.command()
@@ -241,15 +189,15 @@ def sync(path: Path | None, directory: str | None, base_url: str | None) -> None
     """Load run logs at PATH (a run directory, or a folder of them; default: the
     store's own runs/) into the store, or upload them to a server with --base-url.
     Safe to repeat: nothing is added twice."""
-    store_dir = _store_dir(directory)
-    with _user_errors():
-        logs = _find_logs(path or store_dir / "runs")
+    root = store_dir(directory)
+    with user_errors():
+        logs = _find_logs(path or root / "runs")
         if base_url:
             total = _upload(logs, base_url)
             where = base_url
         else:
-            total = _sync_local(logs, store_dir)
-            where = str(store_dir)
+            total = _sync_local(logs, root)
+            where = str(root)
     click.echo(f"Synced {len(logs)} run logs ({total} new records) into {where}.")
 
 
@@ -259,13 +207,13 @@ def _find_logs(path: Path) -> list[Path]:
     return find_run_logs(path)
 
 
-def _sync_local(logs: list[Path], store_dir: Path) -> int:
+def _sync_local(logs: list[Path], root: Path) -> int:
     from rich.progress import Progress
 
     from .store import open_store
     from .sync import sync_run_log
 
-    store = open_store(store_dir / "runfold.db")
+    store = open_store(root / "runfold.db")
     total = 0
     try:
         with Progress() as progress:
@@ -358,9 +306,9 @@ def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
     from .server import create_app
     from .store import open_store
 
-    path = _store_dir(directory)
+    path = store_dir(directory)
     _check_port_free(host, port)
-    with _user_errors():
+    with user_errors():
         store = open_store(path / "runfold.db")
     app = create_app(store)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning")
@@ -398,13 +346,13 @@ def server(
 
     from .store import open_store
 
-    database = database or str(_store_dir(directory) / "runfold.db")
+    database = database or str(store_dir(directory) / "runfold.db")
     os.environ["RUNFOLD_DATABASE"] = database
     if files_dir:
         os.environ["RUNFOLD_FILES"] = str(Path(files_dir).resolve())
     if team_mode:
         os.environ["RUNFOLD_TEAM_MODE"] = "1"
-    with _user_errors():
+    with user_errors():
         open_store(database).close()  # fail here, with the message, not in a worker
         from .server.app import app_from_env
 
@@ -441,15 +389,15 @@ def report_list(
     project: str, group: str | None, directory: str | None, as_json: bool
 ) -> None:
     """List the reports of PROJECT, the latest updated first."""
-    with _user_errors():
+    with user_errors():
         found = _api(directory).reports(project, group=group)
     if as_json:
-        _print_json(found)
+        print_json(found)
         return
-    rows = [[r["id"], r["title"], r["group"], r["version"], _when(r["updated_at"]),
-             r["author"]] for r in found]  # fmt: skip
-    _table(f"Reports of {project} ({len(found)})",
-           ["id", "title", "group", "version", "updated", "author"], rows)  # fmt: skip
+    rows = [[r["id"], r["title"], r["group"], r["version"],
+             format_time(r["updated_at"]), r["author"]] for r in found]  # fmt: skip
+    columns = ["id", "title", "group", "version", "updated", "author"]
+    print_table(f"Reports of {project} ({len(found)})", columns, rows)
 
 
 @report.command("export")
@@ -473,8 +421,8 @@ def report_export(
 ) -> None:  # fmt: skip
     """Export report REPORT_ID: charts carry their plotted numbers, drawn offline."""
     api = _api(directory)
-    files_dir = _store_dir(directory)
-    with _user_errors():
+    files_dir = store_dir(directory)
+    with user_errors():
         found = api.report(project, report_id, version)
         if fmt == "html":
             from .reports.html_export import export_html

@@ -10,7 +10,13 @@ RunfoldError
 ├── Forbidden           status 403
 ├── RateLimited         status 429 (with retry_after)
 ├── PayloadTooLarge     status 413
-└── StoreError          the store could not be opened or written
+├── StoreError          the store could not be opened or written
+├── ServerUnavailable   the SDK or `runfold sync` could not reach a Runfold server,
+│                       or it timed out or failed (5xx): worth retrying
+└── ServerRejected      a Runfold server refused the request (4xx): retrying the
+    │                   same data cannot help
+    └── FileRefused     it refused one file (too large, a name it does not allow);
+                        the run's records and other files go on
 """
 
 from __future__ import annotations
@@ -77,3 +83,23 @@ class RateLimited(RunfoldError):
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# ---- what a client of a Runfold server meets (the SDK online, runfold sync) -----
+
+
+class ServerUnavailable(RunfoldError):
+    """The server could not be reached, timed out or failed (5xx): worth retrying."""
+
+    status = 503
+
+
+class ServerRejected(RunfoldError):
+    """The server refused the request (4xx): retrying the same data cannot help."""
+
+    status = 400
+
+
+class FileRefused(ServerRejected):
+    """The server refused one file (too large, a name it does not allow): the run's
+    records and other files go on."""

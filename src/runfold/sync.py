@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import ServerUnavailable, UsageError
+from .model import RecordKind
 from .sdk.runlog import RUNLOG_NAME, Record, chunk_records, scan
 from .store.base import Store
 
@@ -50,7 +51,7 @@ def find_run_logs(path: Path) -> list[Path]:
 
 def _identity(path: Path) -> tuple[str, str]:
     for _, kind, body in scan(path):
-        if kind == "run" and body.get("project") and body.get("id"):
+        if kind == RecordKind.RUN and body.get("project") and body.get("id"):
             return body["project"], body["id"]
         break
     # Older or partial logs: runs/<project>/<run_id>/run.rflog
@@ -105,7 +106,7 @@ def upload_run_log(
     Then the run's files that the server lacks; a file the server refuses (too
     large) is reported to ``on_refused(path, why)`` (default: printed to stderr)
     and the upload goes on."""
-    from .sdk.sinks import HttpSink, ServerUnavailable
+    from .sdk.sinks import HttpSink
     from .sdk.uploads import upload_changed
 
     project, run_id = _identity(path)

@@ -20,6 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from ..model import RecordKind
+
 __all__ = [
     "host_info",
     "cpu_model",
@@ -136,7 +138,7 @@ class RunCapture:
     fast) host info, the package list, git state and the main script."""
 
     def __init__(
-        self, run_dir: Path, control: Callable[[str, Any], None], settings: Any
+        self, run_dir: Path, control: Callable[[RecordKind, Any], None], settings: Any
     ) -> None:
         self.run_dir = run_dir
         self.files_dir = run_dir / "files"
@@ -154,7 +156,7 @@ class RunCapture:
         self._gpus = NvmlGpus() if self._settings.system_seconds else None
         if self._settings.system_seconds:
             self._sampler = SystemSampler(
-                lambda row: self._control("system", [row]),
+                lambda row: self._control(RecordKind.SYSTEM, [row]),
                 interval=self._settings.system_seconds,
                 first_after=min(1.0, self._settings.system_seconds),
                 disk_path=self.run_dir, gpus=self._gpus,
@@ -187,7 +189,7 @@ class RunCapture:
                 meta["code"] = save_code(self.files_dir)
         except OSError as exc:  # disk full: the run goes on without these files
             meta["capture_error"] = str(exc)
-        self._control("meta", meta)
+        self._control(RecordKind.META, meta)
 
     def stop(self) -> None:
         if self._sampler is not None:

@@ -1,5 +1,8 @@
 """The current run and the module-level calls that act on it (``runfold.log`` ...).
 
+This module does not import ``run.py`` (which imports it): it holds runs by the
+``ActiveRun`` interface, what the calls here use of a run; ``Run`` is the one kind.
+
 Also the process hooks that make sure a run is finished and flushed however the
 script ends: ``atexit`` (normal exit, with the state from an uncaught exception),
 and SIGTERM (a scheduler stopping the job: flush, mark failed, then die as usual).
@@ -12,39 +15,69 @@ import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from ..errors import UsageError
 
-if TYPE_CHECKING:
-    from .run import Run
-
-__all__ = ["current", "log", "finish", "define_metric", "save", "NO_RUN"]
+__all__ = ["ActiveRun", "current", "log", "finish", "define_metric", "save", "NO_RUN"]
 
 NO_RUN = "Call runfold.init() before runfold.{call}()."
 
-_runs: list[Run] = []
+
+class ActiveRun(Protocol):
+    """What the module-level calls and the exit hooks use of the current run."""
+
+    id: str
+
+    def log(
+        self,
+        data: Mapping[str, Any],
+        step: int | None = None,
+        commit: bool | None = None,
+    ) -> None: ...
+
+    def finish(
+        self, exit_code: int | None = None, quiet: bool | None = None
+    ) -> None: ...
+
+    def _finish(self, exit_code: int | None, state: str) -> None: ...
+
+    def define_metric(
+        self, name: str, step_metric: str | None = None, **kwargs: Any
+    ) -> None: ...
+
+    def save(
+        self, glob_str: str, base_path: str | None = None, policy: str = "live"
+    ) -> list[str]: ...
+
+    def watch(self, *args: Any, **kwargs: Any) -> None: ...
+
+    def unwatch(self, *args: Any, **kwargs: Any) -> None: ...
+
+
+_runs: list[ActiveRun] = []
 _hooks_installed = False
 _uncaught = False
 _exit_code: object = None  # what the script passed to sys.exit()
 
 
-def current() -> Run | None:
+def current() -> ActiveRun | None:
     return _runs[-1] if _runs else None
 
 
-def _require(call: str) -> Run:
+def _require(call: str) -> ActiveRun:
     if not _runs:
         raise UsageError(NO_RUN.format(call=call))
     return _runs[-1]
 
 
-def _push(run: Run) -> None:
+def _push(run: ActiveRun) -> None:
     _install_hooks()
     _runs.append(run)
 
 
-def _forget(run: Run) -> None:
+def _forget(run: ActiveRun) -> None:
     if run in _runs:
         _runs.remove(run)
 

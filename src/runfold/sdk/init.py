@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ServerRejected, ServerUnavailable, UsageError
+from ..model import RecordKind
 from ..settings import Settings, resolve
 from ..util import generate_id
 from . import context
@@ -20,7 +21,7 @@ from .capture import RunCapture
 from .names import generate_name
 from .run import Run
 from .runlog import RUNLOG_NAME, Record, RunLogWriter, scan
-from .sinks import HttpSink, LocalSink, NullSink, ServerRejected, ServerUnavailable
+from .sinks import HttpSink, LocalSink, NullSink
 from .writer import RunWriter
 
 __all__ = ["init"]
@@ -87,9 +88,9 @@ def _scan_resume(
     backlog: list[Record] = []
     for record in scan(path):
         seq, kind, body = record
-        if kind == "history" and body:
+        if kind == RecordKind.HISTORY and body:
             next_step = max(next_step, body[-1][0] + 1)
-        elif kind == "config":
+        elif kind == RecordKind.CONFIG:
             config = body
         if seq > after_seq:
             backlog.append(record)
@@ -120,6 +121,7 @@ def init(
     previous = context.current()
     if previous is not None:
         if reinit in (None, False, "return_previous", "default"):
+            assert isinstance(previous, Run)  # current runs come from init() alone
             return previous
         if reinit in (True, "finish_previous"):
             previous.finish()
@@ -292,6 +294,7 @@ def _attach_writer(
         observe_row=run.summary.observe,
         backlog=backlog or None,
         close_timeout=settings.finish_timeout if http is not None else 120.0,
+        uploader=http,
     )  # fmt: skip
     run._attach(writer)
     _log_identity(run, settings, exists)
@@ -329,4 +332,4 @@ def _log_identity(run: Run, settings: Settings, exists: bool) -> None:
                 del body[key]
         if not settings.tags:
             del body["tags"]
-    run._control("run", body)
+    run._control(RecordKind.RUN, body)

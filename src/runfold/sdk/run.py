@@ -11,12 +11,16 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
+from ..model import RecordKind
 from .config import Config
+from .context import _forget
 from .histogram import Histogram
+from .sinks import HttpSink
 from .summary import Summary
 from .writer import Control, RunWriter
 
@@ -25,6 +29,7 @@ __all__ = ["Run", "RunfoldWarning"]
 MAX_KEY_LENGTH = 256
 _RESERVED_KEYS = {"_step", "_timestamp", "_runtime"}
 _time = time.time
+_HISTOGRAM = RecordKind.HISTOGRAM  # bound once: no enum lookup on log()'s path
 
 NOT_A_NUMBER = (
     "runfold.log: {key!r} is a {type}, not a number, so it was not logged. Log "
@@ -125,9 +130,11 @@ class Run:
         # Replaced by the writer's queue in _attach; disabled runs keep dropping.
         self._enqueue: Callable[[Any], None] = _drop
         self._is_finished = False
-        self.config = Config(on_change=lambda data: self._control("config", data))
+        self.config = Config(
+            on_change=lambda data: self._control(RecordKind.CONFIG, data)
+        )
         self.summary = Summary(
-            on_set=lambda data: self._control("summary", data),
+            on_set=lambda data: self._control(RecordKind.SUMMARY, data),
             before_read=self._flush_quietly,
         )
         self.start_time = time.time()
@@ -136,7 +143,7 @@ class Run:
         self._writer = writer
         self._enqueue = writer.items.append
 
-    def _control(self, kind: str, body: Any) -> None:
+    def _control(self, kind: RecordKind, body: Any) -> None:
         self._enqueue(Control(kind, body))
 
     def _flush_quietly(self) -> None:
@@ -154,7 +161,9 @@ class Run:
             if field == "tags":
                 value = tuple(value)
             setattr(self, "_" + field, value)
-            self._control("update", {field: list(value) if field == "tags" else value})
+            self._control(
+                RecordKind.UPDATE, {field: list(value) if field == "tags" else value}
+            )
 
         return property(get, set_)
 
@@ -237,7 +246,7 @@ class Run:
             self._pending = {}
         if self._pending_histograms:
             row = [self._step, _time(), self._pending_histograms]
-            self._enqueue(Control("histogram", [row]))
+            self._enqueue(Control(_HISTOGRAM, [row]))
             self._pending_histograms = {}
 
     def _move_to_step(self, step: Any, data: Mapping[str, Any]) -> bool:
@@ -313,7 +322,7 @@ class Run:
             summary = summary.split(",")[0].strip()
         self.summary.define(name, summary)
         body = {"summary": summary, "step_metric": step_metric, "hidden": hidden}
-        self._control("define", {name: body})
+        self._control(RecordKind.DEFINE, {name: body})
 
     def save(
         self, glob_str: str, base_path: str | None = None, policy: str = "live"
@@ -337,7 +346,14 @@ class Run:
             return
         for model in models if isinstance(models, (list, tuple)) else [models]:
             self.unwatch(model)
-            self._watchers[id(model)] = Watcher(self, model, log, log_freq, num_bins)
+            self._watchers[id(model)] = Watcher(
+                model, log, log_freq, num_bins, step=self._step,
+                add_to_row=partial(self.log, commit=False),
+                withdraw=self._withdraw_histogram,
+            )  # fmt: skip
+
+    def _withdraw_histogram(self, key: str) -> None:
+        self._pending_histograms.pop(key, None)
 
     def unwatch(self, models: Any = None) -> None:
         """Take the hooks of ``watch`` off these models (all of them by default)."""
@@ -370,11 +386,10 @@ class Run:
         if self._pending or self._pending_histograms:
             self._commit()
         self._control(
-            "finish", {"state": state, "exit_code": exit_code or 0, "at": time.time()}
+            RecordKind.FINISH,
+            {"state": state, "exit_code": exit_code or 0, "at": time.time()},
         )
         self._is_finished = True
-        from .context import _forget
-
         _forget(self)
         if self._writer is None:
             return
@@ -406,11 +421,9 @@ class Run:
             )
 
     def _where_to_see(self) -> str:
-        base_url = getattr(
-            self._writer.sink if self._writer else None, "base_url", None
-        )
-        if base_url:
-            return f"See it at {base_url}/projects/{self.project}/runs/{self.id}"
+        sink = self._writer.sink if self._writer else None
+        if isinstance(sink, HttpSink):
+            return f"See it at {sink.base_url}/projects/{self.project}/runs/{self.id}"
         return "See it with: runfold ui"
 
     def _refresh_save(self) -> None:

@@ -7,11 +7,13 @@ payload, so a frame torn by a crash (a short header, a short payload or garbage)
 detected; reading stops at the first bad frame and ``RunLogWriter`` truncates it
 away before appending again.
 
-Record kinds: ``run`` (identity and host info, first), ``config`` (the whole config),
-``history`` (a list of ``[step, timestamp, {key: value}]`` rows), ``summary`` (keys
-the user set), ``define`` (define_metric rules), ``update`` (name, group, tags ...),
-``finish`` (state and exit code). Sequence numbers start at 1 and never repeat in a
-run, which is what makes ingest idempotent.
+Record kinds are ``model.RecordKind``: ``run`` (identity and what init() recorded,
+first), ``config`` (the whole config), ``history`` (a list of ``[step, timestamp,
+{key: value}]`` rows), ``summary`` (keys the user set), ``define`` (define_metric
+rules), ``update`` (name, group, tags ...), ``finish`` (state and exit code),
+``system`` (system-metric rows), ``histogram`` (``[step, timestamp, {key:
+histogram}]`` rows) and ``meta`` (host, packages, git and code). Sequence numbers
+start at 1 and never repeat in a run, which is what makes ingest idempotent.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 
 import msgpack
 
+from ..model import RecordKind
+
 __all__ = [
     "MAGIC", "RUNLOG_NAME", "Record", "RunLogWriter", "scan", "read_end", "chunk_records"
 ]  # fmt: skip
@@ -35,7 +39,7 @@ RUNLOG_NAME = "run.rflog"
 _HEADER = struct.Struct("<IIQ")
 _MAX_FRAME = 1 << 30
 
-Record = tuple[int, str, Any]  # (seq, kind, body)
+Record = tuple[int, str, Any]  # (seq, kind, body): a RecordKind, or its str read back
 
 
 @dataclass
@@ -145,7 +149,7 @@ class RunLogWriter:
 
 def record_points(record: Record) -> int:
     """How much a record weighs in a batch: its values for history, else 1."""
-    if record[1] != "history":
+    if record[1] != RecordKind.HISTORY:
         return 1
     return sum(len(row[2]) for row in record[2])
 

@@ -18,7 +18,8 @@ from urllib.parse import quote
 
 import msgpack
 
-from ..errors import RunfoldError
+# errors.py's tree holds these; importable from here too, where callers found them.
+from ..errors import FileRefused, ServerRejected, ServerUnavailable
 from .runlog import Record, chunk_records, scan
 
 __all__ = [
@@ -87,24 +88,6 @@ class NullSink:
 
 
 # ---- online: a Runfold server ---------------------------------------------------
-
-
-class ServerUnavailable(RunfoldError):
-    """The server could not be reached, timed out or failed (5xx): worth retrying."""
-
-    status = 503
-
-
-class ServerRejected(RunfoldError):
-    """The server refused the request (4xx): retrying the same data cannot help."""
-
-    status = 400
-
-
-class FileRefused(ServerRejected):
-    """The server refused one file (too large, a name it does not allow): the run's
-    records and other files go on."""
-
 
 # Points per POST. Small enough that a loaded server answers well within the read
 # timeout: a client that times out resends while its first copy may still hold the

@@ -14,7 +14,6 @@ from .config import to_plain
 __all__ = ["Summary", "SUMMARY_RULES", "rule_for"]
 
 
-
 class _Reducer:
     __slots__ = ("min", "max", "sum", "n")
 

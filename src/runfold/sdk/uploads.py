@@ -9,7 +9,9 @@ a slow or absent server delays no ``log()`` and no record.
 
 ``upload_changed`` is also what ``runfold sync --base-url`` calls. What went where
 is kept in the run directory's ``.uploaded.json`` (per server: path -> mtime and
-size), so neither sends a file twice.
+size), so neither sends a file twice. Both upload through a ``FileUploader``:
+``HttpSink`` is one; a local or offline run has none, and its file thread only
+copies.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from ..errors import FileRefused, ServerRejected, ServerUnavailable
 from .console import OUTPUT_LOG
 from .files import INDEX_NAME, PART_SUFFIX, Signature, refresh_live, signature
-from .sinks import FileRefused, ServerRejected, ServerUnavailable
 
-__all__ = ["FileThread", "UploadState", "run_files", "upload_changed"]
+__all__ = ["FileThread", "FileUploader", "UploadState", "run_files", "upload_changed"]
 
 SCAN_SECONDS = 2.0
 STATE_NAME = ".uploaded.json"
@@ -38,6 +40,30 @@ _BACKOFF_MAX_S = 30.0
 # the link).
 _REUPLOAD_FACTOR = 10.0
 _REUPLOAD_S_PER_BYTE = 1.0 / (1 << 20)
+
+
+class FileUploader(Protocol):
+    """Where a run's files go: a Runfold server (``sinks.HttpSink``)."""
+
+    base_url: str
+    project: str
+    run_id: str
+    rejected: str | None  # why the server refused the run; None while it takes it
+
+    @property
+    def takes_files(self) -> bool:
+        """Whether files may go now (the server has accepted the run)."""
+        ...
+
+    def upload_file(self, remote: str, path: Path, size: int) -> None:
+        """Send the first ``size`` bytes of ``path`` as the run's file ``remote``.
+        ServerUnavailable: retry later; FileRefused: this file cannot go as it is;
+        ServerRejected: the run is refused; OSError: the file changed meanwhile."""
+        ...
+
+    def server_files(self) -> dict[str, int]:
+        """The run's files on the server: path -> size ({} when it cannot say)."""
+        ...
 
 
 def run_files(run_dir: Path) -> dict[str, Path]:
@@ -114,12 +140,13 @@ class UploadState:
 
 
 def upload_one(
-    sink: Any, state: UploadState, remote: str, path: Path, sig: Signature
-) -> bool:
+    uploader: FileUploader, state: UploadState, remote: str, path: Path,
+    sig: Signature,
+) -> bool:  # fmt: skip
     """Upload one file; True when it went. ServerUnavailable and ServerRejected
     (the whole run refused) propagate; a refusal of this file alone is recorded."""
     try:
-        sink.upload_file(remote, path, sig[1])
+        uploader.upload_file(remote, path, sig[1])
     except FileRefused as exc:
         with state.lock:
             state.refused[remote] = (str(exc), sig)
@@ -134,7 +161,7 @@ def upload_one(
 
 
 def upload_changed(
-    sink: Any,
+    uploader: FileUploader,
     run_dir: Path,
     *,
     on_refused: Callable[[str, str], Any] | None = None,
@@ -142,16 +169,16 @@ def upload_changed(
     """``runfold sync``: upload the run's files the server lacks; (files sent,
     {path: why refused}). A file counts as there when this machine sent it as it
     is now and the server still lists it with that size."""
-    state = UploadState.load(run_dir, sink.base_url)
+    state = UploadState.load(run_dir, uploader.base_url)
     files = run_files(run_dir)
     if any(remote in state.sent for remote in files):
-        listed = sink.server_files()
+        listed = uploader.server_files()
         state.sent = {
             k: sig for k, sig in state.sent.items() if listed.get(k) == sig[1]
         }
     count = 0
     for remote, (path, sig) in state.pending(files).items():
-        if upload_one(sink, state, remote, path, sig):
+        if upload_one(uploader, state, remote, path, sig):
             count += 1
         elif remote in state.refused and on_refused is not None:
             on_refused(remote, state.refused[remote][0])
@@ -161,15 +188,21 @@ def upload_changed(
 class FileThread:
     """The run's file thread (see the module's docstring). ``finish(deadline)``
     asks for a last pass, retried until ``deadline``; ``report()`` then says what
-    did not reach the server."""
+    did not reach the server. With no ``uploader`` it only copies live files."""
 
-    def __init__(self, run_dir: Path, sink: Any, every: float | None = None) -> None:
+    def __init__(
+        self, run_dir: Path, uploader: FileUploader | None,
+        every: float | None = None,
+    ) -> None:  # fmt: skip
         self.run_dir = run_dir
         self.files_dir = run_dir / "files"
-        self.sink = sink
+        self.uploader = uploader
         self.every = SCAN_SECONDS if every is None else every
-        self.uploads = hasattr(sink, "upload_file")
-        self.state = UploadState.load(run_dir, sink.base_url) if self.uploads else None
+        self.state = (
+            UploadState.load(run_dir, uploader.base_url)
+            if uploader is not None
+            else None
+        )
         self.last_error: str | None = None
         self._copied: dict[str, Signature] = {}
         self._next_at: dict[str, float] = {}  # earliest re-upload of a changing file
@@ -187,7 +220,9 @@ class FileThread:
             finishing = self._finishing.is_set()
             try:
                 refresh_live(self.files_dir, self._copied)
-                ok = self._upload_pass(finishing) if self.uploads else True
+                ok = True
+                if self.uploader is not None:
+                    ok = self._upload_pass(self.uploader, finishing)
             except Exception as exc:  # noqa: BLE001 - the thread must outlive surprises
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 ok = False
@@ -209,14 +244,14 @@ class FileThread:
         return time.monotonic() >= self._deadline or self._refused_for_good()
 
     def _refused_for_good(self) -> bool:
-        return getattr(self.sink, "rejected", None) is not None
+        return self.uploader is not None and self.uploader.rejected is not None
 
-    def _upload_pass(self, finishing: bool) -> bool:
+    def _upload_pass(self, uploader: FileUploader, finishing: bool) -> bool:
         """Upload what changed; False when the server could not take it (retry)."""
-        if not self.sink.takes_files:
+        if not uploader.takes_files:
             # Down at init and not asked since, or the run was refused.
-            self.last_error = self.sink.rejected or (
-                f"the server at {self.sink.base_url} has not been reached since init"
+            self.last_error = uploader.rejected or (
+                f"the server at {uploader.base_url} has not been reached since init"
             )
             return False
         assert self.state is not None
@@ -226,7 +261,7 @@ class FileThread:
                 continue
             started = time.monotonic()
             try:
-                upload_one(self.sink, self.state, remote, path, sig)
+                upload_one(uploader, self.state, remote, path, sig)
             except (ServerUnavailable, ServerRejected) as exc:
                 self.last_error = str(exc)
                 return False
@@ -252,8 +287,9 @@ class FileThread:
 
     def report(self, sync_command: str) -> str | None:
         """What did not reach the server, and how to send it; None if all did."""
-        if self.state is None:
+        if self.uploader is None or self.state is None:
             return None
+        uploader = self.uploader
         files = run_files(self.run_dir)
         with self.state.lock:
             refused = dict(self.state.refused)
@@ -268,8 +304,8 @@ class FileThread:
             )
             why = f" ({self.last_error})" if self.last_error else ""
             lines.append(
-                f"runfold: {len(missing)} file(s) of run {self.sink.project}/"
-                f"{self.sink.run_id} did not reach {self.sink.base_url}{why}: {names}. "
+                f"runfold: {len(missing)} file(s) of run {uploader.project}/"
+                f"{uploader.run_id} did not reach {uploader.base_url}{why}: {names}. "
                 f"They are safe in {self.run_dir}; upload them with: {sync_command}"
             )
         return "\n".join(lines) or None

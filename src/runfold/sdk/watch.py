@@ -9,17 +9,18 @@ Other steps run with no hooks on the model at all: a forward hook alone takes ev
 module call off PyTorch's fast path and costs a small model about 7 % of its step
 time. Histograms go into the row of the step being logged (``commit=False``).
 PyTorch is imported by the model's own code, never by Runfold.
+
+The run hands a watcher what it needs (its step, and how to add histograms to its
+open row or take them out again), so this module does not import ``run.py``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import UsageError
 from .histogram import Histogram
-
-if TYPE_CHECKING:
-    from .run import Run
 
 __all__ = ["Watcher", "LOG_CHOICES"]
 
@@ -27,11 +28,17 @@ LOG_CHOICES = ("gradients", "parameters", "all")
 
 
 class Watcher:
-    """Histograms of one model on logging steps; ``remove()`` stops it."""
+    """Histograms of one model on logging steps; ``remove()`` stops it.
+
+    ``add_to_row(row)`` puts histograms into the run's open row without committing
+    it; ``withdraw(key)`` takes one out of the row again. ``step`` is the run's
+    step now; the run calls ``on_step`` each time it moves on."""
 
     def __init__(
-        self, run: Run, model: Any, log: str, log_freq: int, num_bins: int
-    ) -> None:
+        self, model: Any, log: str, log_freq: int, num_bins: int, *, step: int,
+        add_to_row: Callable[[dict[str, Any]], None],
+        withdraw: Callable[[str], None],
+    ) -> None:  # fmt: skip
         if log not in LOG_CHOICES:
             raise UsageError(
                 f"watch(log={log!r}): use one of {', '.join(LOG_CHOICES)}."
@@ -42,7 +49,8 @@ class Watcher:
             )
         if int(log_freq) < 1:
             raise UsageError(f"watch(log_freq={log_freq!r}) must be at least 1.")
-        self.run = run
+        self._add_to_row = add_to_row
+        self._withdraw = withdraw
         self.model = model
         self.log = log
         self.log_freq = int(log_freq)
@@ -50,7 +58,7 @@ class Watcher:
         self._armed: set[str] = set()
         self._grad_handles: list[Any] = []
         self._uncommitted: list[str] = []  # keys in the open row, until its commit
-        self.on_step(run.step)
+        self.on_step(step)
 
     def on_step(self, step: int) -> None:
         """The run moved to ``step``: arm for it if it is a logging step."""
@@ -64,7 +72,7 @@ class Watcher:
                 f"parameters/{n}": Histogram(p.detach(), num_bins=self.num_bins)
                 for n, p in named
             }
-            self.run.log(row, commit=False)
+            self._add_to_row(row)
             self._uncommitted = list(row)
         if self.log in ("gradients", "all"):
             self._armed = {n for n, _ in named}
@@ -78,7 +86,7 @@ class Watcher:
                 return
             self._armed.discard(name)
             hist = Histogram(grad.detach(), num_bins=self.num_bins)
-            self.run.log({f"gradients/{name}": hist}, commit=False)
+            self._add_to_row({f"gradients/{name}": hist})
 
         return on_grad
 
@@ -92,5 +100,5 @@ class Watcher:
         """Stop; histograms this step has not committed yet are withdrawn."""
         self._drop_gradient_hooks()
         for key in self._uncommitted:
-            self.run._pending_histograms.pop(key, None)
+            self._withdraw(key)
         self._uncommitted = []

@@ -6,8 +6,9 @@ lock) and returns. Two daemon threads do the rest:
 * the log thread wakes every ``flush_seconds`` (≤ 1 s), drains the queue, gives each
   record its sequence number and appends the records to the run log in one write;
   from then on they survive the process being killed;
-* the ship thread hands the records on to the sink (the store, later a server),
-  retrying with backoff when it fails, and beats the run's heartbeat.
+* the ship thread hands the records on to the sink (the store, or a Runfold server
+  in online mode: sinks.py), retrying with backoff when it fails, and beats the
+  run's heartbeat.
 
 They are separate so that a slow or unavailable sink never delays the run log. A
 third, the file thread (uploads.py), copies changed ``run.save`` files and, online,
@@ -25,14 +26,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..errors import ServerRejected
+from ..model import RecordKind
 from .runlog import Record, RunLogWriter
-from .sinks import ServerRejected, Sink
-from .uploads import FileThread
+from .sinks import Sink
+from .uploads import FileThread, FileUploader
 
 __all__ = ["RunWriter", "Control"]
 
 MAX_ROWS_PER_RECORD = 10_000
 _BACKOFF_MAX_S = 30.0
+_HISTORY = RecordKind.HISTORY  # bound once: the drain loop runs for every row
 
 
 class Control:
@@ -40,7 +44,7 @@ class Control:
 
     __slots__ = ("kind", "body")
 
-    def __init__(self, kind: str, body: Any) -> None:
+    def __init__(self, kind: RecordKind, body: Any) -> None:
         self.kind = kind
         self.body = body
 
@@ -61,6 +65,7 @@ class RunWriter:
         observe_row: Callable[[dict[str, Any]], None],
         backlog: list[Record] | None = None,
         close_timeout: float = 120.0,
+        uploader: FileUploader | None = None,
     ) -> None:
         self.items: deque[Any] = deque()
         self.runlog = runlog
@@ -92,7 +97,7 @@ class RunWriter:
         )
         self._log_thread.start()
         self._ship_thread.start()
-        self.files = FileThread(runlog.path.parent, sink)
+        self.files = FileThread(runlog.path.parent, uploader)
 
     # ---- log thread ---------------------------------------------------------
 
@@ -140,18 +145,18 @@ class RunWriter:
                 rows.append(item)
                 observe(item[2])
                 if len(rows) >= MAX_ROWS_PER_RECORD:
-                    records.append(self._record("history", rows))
+                    records.append(self._record(_HISTORY, rows))
                     rows = []
             else:
                 if rows:
-                    records.append(self._record("history", rows))
+                    records.append(self._record(_HISTORY, rows))
                     rows = []
                 records.append(self._record(item.kind, item.body))
         if rows:
-            records.append(self._record("history", rows))
+            records.append(self._record(_HISTORY, rows))
         return records
 
-    def _record(self, kind: str, body: Any) -> Record:
+    def _record(self, kind: RecordKind, body: Any) -> Record:
         self._seq += 1
         return (self._seq, kind, body)
 
@@ -181,7 +186,7 @@ class RunWriter:
             self.runlog.append(records)
         except (OverflowError, TypeError, ValueError):
             for i, (seq, kind, body) in enumerate(records):
-                if kind == "history":
+                if kind == _HISTORY:
                     records[i] = (seq, kind, _as_floats(body))
             self.runlog.append(records)
 

@@ -1,4 +1,4 @@
-"""The Runfold server: a JSON API under /api/v1/ (and, later, the web UI).
+"""The Runfold server: a JSON API under /api/v1/ and the web UI (web/static).
 
 Not imported by ``import runfold``: ``runfold ui`` and ``runfold server`` load it.
 """

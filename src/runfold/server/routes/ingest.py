@@ -204,7 +204,7 @@ def _check_body(i: int, kind: str, body: Any) -> Any:
         return body
     if not isinstance(body, list):
         raise UsageError(f"Record {i} ({kind}) must have a list of rows as body.")
-    if kind == "histogram":
+    if kind == RecordKind.HISTOGRAM:
         return _checked_histograms(i, body)
     for j, row in enumerate(body):
         if not _is_good_row(row):
