@@ -91,10 +91,7 @@ class Run:
         a DataFrame; ``samples`` keeps that many evenly spaced rows."""
         if isinstance(keys, str):
             keys = [keys]
-        cols = self._api._store.history(
-            self.pk, list(keys) if keys is not None else None
-        )
-        rows = _rows_from_columns(cols, keys)
+        rows = _rows_from_columns(self._columns(keys), keys)
         if samples is not None and len(rows) > samples > 0:
             pick = np.linspace(0, len(rows) - 1, samples).round().astype(int)
             rows = [rows[i] for i in pick]
@@ -107,6 +104,12 @@ class Run:
                 "history(pandas=True) needs pandas: pip install pandas"
             ) from None
         return pd.DataFrame(rows)
+
+    def _columns(self, keys: Sequence[str] | None) -> Mapping[str, Any]:
+        """The run's history per key (``store.history``): what ``history`` reads."""
+        return self._api._store.history(
+            self.pk, list(keys) if keys is not None else None
+        )
 
     def histograms(self, key: str) -> list[dict[str, Any]]:
         """A histogram key over steps: ``[{"_step", "_timestamp", "bins", "counts"}]``
@@ -125,11 +128,14 @@ class Run:
         return iter(self.history(keys))
 
     def update(self) -> None:
-        """Save changed name, group, job_type, tags, notes and config to the store."""
+        """Save changed name, group, job_type, tags, notes and config."""
         changes = {k: getattr(self, k) for k in self._editable}
         changes["tags"] = list(changes["tags"])
-        self._api._store.update_run(self.project, self.id, changes)
+        self._save(changes)
         self._load(self._api._get_row(self.project, self.id))
+
+    def _save(self, changes: dict[str, Any]) -> None:
+        self._api._store.update_run(self.project, self.id, changes)
 
 
 def _rows_from_columns(

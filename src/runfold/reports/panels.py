@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import math
 import mimetypes
+import re
 from collections.abc import Callable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,16 @@ __all__ = [
     "color_of",
 ]  # fmt: skip
 
-# web/static/pages/charts.js's palette: a group's colour by its index in API order.
-PALETTE = (
-    "#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
-    "#65a30d", "#ea580c", "#4f46e5", "#059669", "#9333ea", "#0284c7", "#ca8a04",
-    "#e11d48", "#475569",
-)  # fmt: skip
+
+def _palette() -> tuple[str, ...]:
+    """The web UI's palette (web/static/lib/colors.js, its one copy): an exported
+    report colours a group as the UI does, by its index in API order."""
+    text = resources.files("runfold.web").joinpath("static/lib/colors.js").read_text()
+    block = text[text.index("PALETTE = [") : text.index("];")]
+    return tuple(re.findall(r'"(#[0-9a-fA-F]{6})"', block))
+
+
+PALETTE = _palette()
 MEMBERS_PER_GROUP = 20
 MEMBERS_TOTAL = 200
 DEFAULT_COLUMNS = ("name", "group", "job_type", "state")
