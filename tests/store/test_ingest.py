@@ -85,3 +85,14 @@ def test_unwritable_store_directory_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(StoreError, match=r"Cannot open the store at .*RUNFOLD_DIR"):
         open_store(blocker / "sub" / "runfold.db")
+
+
+def test_stat_columns_name_the_metric_stats_columns(store: Store) -> None:
+    # Reductions are read back as Reductions(*row) from a SELECT of STAT_COLUMNS,
+    # which are its field names: they must be the table's columns.
+    from runfold.store.history import STAT_COLUMNS
+
+    with store._read() as cur:  # type: ignore[attr-defined]
+        cur.execute("SELECT * FROM metric_stats WHERE 1 = 0")
+        columns = {d[0] for d in cur.description}
+    assert columns == {"run_pk", "metric_id", *STAT_COLUMNS}

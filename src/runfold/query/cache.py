@@ -22,7 +22,7 @@ now. Two runs keys say what an answer depends on:
 
 The least recently used answers are dropped beyond ``max_bytes`` (each answer's
 size is the caller's estimate). The store keeps its own cache of decoded run rows
-(``store.sql``), below this one: it saves decoding, not computing.
+(``store.reads``), below this one: it saves decoding, not computing.
 """
 
 from __future__ import annotations

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import ProjectRow, RunRow, Store
+from .base import AccountStore, ProjectRow, ReportStore, RunRow, RunStore, Store
 
-__all__ = ["open_store", "Store", "RunRow", "ProjectRow"]
+__all__ = [
+    "open_store", "Store", "RunStore", "ReportStore", "AccountStore", "RunRow",
+    "ProjectRow",
+]  # fmt: skip
 
 
 def open_store(url: str | Path) -> Store:

@@ -1,6 +1,6 @@
 """Team mode in the store: users, teams, memberships, API keys, UI sessions, and
-the team that owns each project (migration 0002). Mixed into ``SQLStore``, so both
-backends share this SQL.
+the team that owns each project (migration 0002). A part of ``SQLStore``
+(``sql.py``), so both backends share this SQL.
 
 Keys and session tokens are stored as their SHA-256 only. They are 256-bit random
 tokens (``secrets.token_urlsafe(32)``), so a fast hash is enough: nobody can search
@@ -17,11 +17,11 @@ import re
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Conflict, NotFound, UsageError
-from .hooks import SQLHooks
+from .rows import Caller, KeyInfo
+from .sqlbase import SQLBase
 
 __all__ = ["AccountsMixin", "Caller", "KeyInfo", "KEY_PREFIX", "hash_token"]
 
@@ -65,30 +65,8 @@ def _check_name(kind: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Caller:
-    """Who sent a request: the user behind an API key or a UI session."""
-
-    user_id: int
-    user: str
-    key_id: int
-    team_ids: frozenset[int]
-    default_team_id: int | None
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    id: int
-    user: str
-    name: str | None
-    prefix: str
-    created_at: float
-    last_used_at: float | None
-    revoked_at: float | None
-
-
-class AccountsMixin(SQLHooks):
-    """Account methods of ``SQLStore``; they use its transactions and SQL hooks."""
+class AccountsMixin(SQLBase):
+    """The account methods of ``SQLStore`` (``AccountStore`` in ``base.py``)."""
 
     # ---- admin --------------------------------------------------------------
 
@@ -190,14 +168,15 @@ class AccountsMixin(SQLHooks):
             )
             if found is None:
                 raise NotFound(NO_KEY.format(key_id=key_id))
-            if found[6] is None:
+            key = KeyInfo(*found)  # as it was: revoked_at None when revoked now
+            if key.revoked_at is None:
                 self._exec(
                     cur,
                     "UPDATE api_keys SET revoked_at = ? WHERE id = ?",
                     (time.time(), key_id),
                 )
                 self._exec(cur, "DELETE FROM sessions WHERE key_id = ?", (key_id,))
-        return KeyInfo(*found)
+        return key
 
     def assign_project(self, project: str, team: str) -> None:
         """Give ``project`` to ``team`` (projects made before team mode have none)."""

@@ -1,65 +1,43 @@
-"""The store interface and the plain data it returns. No SQL here."""
+"""What callers may ask of a store: three protocols, their union ``Store``, and
+the plain data they return (defined in ``rows.py``, re-exported here).
+
+``RunStore`` is runs and their data (ingest, reads, history), ``ReportStore`` a
+project's reports, ``AccountStore`` team mode (users, teams, keys, sessions,
+project owners). ``Store`` is all three plus the store's lifecycle: what both
+backends (``SQLiteStore``, ``PostgresStore``) implement and ``open_store``
+returns. Type a caller against the narrowest one it needs.
+``tests/store/test_interfaces.py`` holds both backends to exactly these methods
+and signatures, so a method cannot be added to one side only.
+
+Importing this module loads neither NumPy nor a backend: the array types are
+named for the type checker only.
+"""
 
 from __future__ import annotations
 
-import json
-import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .rows import Caller, KeyInfo, ProjectRow, ReportRow, ReportVersion, RunRow
+
 if TYPE_CHECKING:
-    from .history import Columns, Lod, Reductions
+    from pathlib import Path
 
-__all__ = ["RunRow", "ProjectRow", "Store"]
+    import numpy as np
 
+    from .history import Columns, Lod
 
-@dataclass
-class RunRow:
-    pk: int
-    project: str
-    id: str
-    name: str
-    group: str | None
-    job_type: str | None
-    tags: list[str]
-    notes: str | None
-    state: str
-    exit_code: int | None
-    config: dict[str, Any]
-    summary: dict[str, Any]
-    host: str | None
-    meta_json: str
-    created_at: float
-    updated_at: float
-    finished_at: float | None
-    heartbeat_at: float | None
-    last_seq: int
-    next_step: int
-    metrics: dict[str, Reductions] = field(default_factory=dict)
-    stored_state: str = "running"  # as written; ``state`` adds the heartbeat rule
-    heartbeat_seconds: float = 10.0
+__all__ = [
+    "RunStore", "ReportStore", "AccountStore", "Store", "UNCHANGED",
+    "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
+]  # fmt: skip
 
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Host and process details (decoded on use: no table needs them)."""
-        return json.loads(self.meta_json)
-
-    @property
-    def runtime(self) -> float:
-        end = self.finished_at or self.heartbeat_at or self.updated_at or time.time()
-        return max(0.0, end - self.created_at)
+# ``update_report(group=UNCHANGED)`` keeps the report's group; None detaches it.
+UNCHANGED: Any = object()
 
 
-@dataclass
-class ProjectRow:
-    name: str
-    run_count: int
-    group_count: int
-    last_activity: float | None
-
-
-class Store(Protocol):
-    """What every backend (SQLite, PostgreSQL) provides.
+class RunStore(Protocol):
+    """Runs, their history and histograms.
 
     Writes are idempotent by (run, sequence): ``ingest`` skips records whose
     sequence number the run has already seen, so replaying a run log adds nothing
@@ -74,31 +52,184 @@ class Store(Protocol):
         *,
         heartbeat_at: float | None = None,
     ) -> int:
-        """Apply run-log records; return the run's last ingested sequence number."""
+        """Apply run-log records ``(seq, kind, body)`` (kinds: ``model.RecordKind``),
+        creating the project and run as needed; return the run's last ingested
+        sequence number. A gap in sequence numbers stops the batch there."""
         ...
 
-    def heartbeat(self, project: str, run_id: str, at: float) -> None: ...
-
-    def get_run(self, project: str, run_id: str) -> RunRow | None: ...
-
-    def list_runs(self, project: str) -> list[RunRow]:
-        """All runs of a project with summary and reductions; raises ProjectNotFound."""
+    def heartbeat(self, project: str, run_id: str, at: float) -> None:
+        """Note that the run's process is alive at ``at`` (no-op for a missing run)."""
         ...
-
-    def list_projects(self) -> list[ProjectRow]: ...
 
     def update_run(self, project: str, run_id: str, changes: dict[str, Any]) -> None:
-        """Change EDITABLE_FIELDS of a run after the fact; raises RunNotFound."""
+        """Change EDITABLE_FIELDS of a run after the fact; raises UsageError for
+        other fields, ProjectNotFound or RunNotFound."""
         ...
 
-    def history(self, run_pk: int, keys: list[str] | None) -> dict[str, Columns]: ...
+    def list_projects(self) -> list[ProjectRow]:
+        """Every project with its run and group counts, by name."""
+        ...
 
-    def metric_keys(self, project: str) -> list[str]: ...
+    def list_runs(self, project: str) -> list[RunRow]:
+        """All runs of a project with summary and reductions, oldest first;
+        raises ProjectNotFound."""
+        ...
 
-    def histogram_keys(self, run_pk: int) -> list[tuple[str, int, int, int]]: ...
+    def get_run(self, project: str, run_id: str) -> RunRow | None:
+        """One run, or None when the project or the run does not exist."""
+        ...
 
-    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]: ...
+    def metric_keys(self, project: str) -> list[str]:
+        """The project's scalar metric keys, sorted; raises ProjectNotFound."""
+        ...
 
-    def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]: ...
+    def history(self, run_pk: int, keys: list[str] | None) -> dict[str, Columns]:
+        """One run's full history per key (all keys when ``keys`` is None)."""
+        ...
 
-    def close(self) -> None: ...
+    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]:
+        """The full history of ``key`` for each run that logged it, by run pk."""
+        ...
+
+    def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
+        """The downsampled history of ``key`` for each run that logged it."""
+        ...
+
+    def histogram_keys(self, run_pk: int) -> list[tuple[str, int, int, int]]:
+        """The run's histogram keys: (key, steps, first step, last step), by key."""
+        ...
+
+    def histograms(
+        self, run_pk: int, key: str
+    ) -> list[tuple[int, float, np.ndarray, np.ndarray]]:
+        """``[(step, timestamp, bin edges, counts)]`` of one histogram key, by step."""
+        ...
+
+
+class ReportStore(Protocol):
+    """A project's reports; every saved version is kept (``store/reports.py``)."""
+
+    def list_reports(self, project: str, group: str | None = None) -> list[ReportRow]:
+        """The project's reports (latest versions, no blocks), newest updated
+        first; with ``group``, only those about that group. ProjectNotFound."""
+        ...
+
+    def get_report(
+        self, project: str, report_id: str, version: int | None = None
+    ) -> ReportRow:
+        """The latest version of a report, or ``version``; NotFound for either."""
+        ...
+
+    def report_versions(self, project: str, report_id: str) -> list[ReportVersion]:
+        """Every saved version of a report, newest first; NotFound."""
+        ...
+
+    def create_report(
+        self, project: str, title: str, *, group: str | None = None,
+        blocks: Sequence[dict[str, Any]] = (), author: str | None = None,
+    ) -> ReportRow:  # fmt: skip
+        """A new report, version 1, in an existing project (ProjectNotFound);
+        UsageError for a bad title or group."""
+        ...
+
+    def update_report(
+        self, project: str, report_id: str, *, title: str | None = None,
+        group: str | None = UNCHANGED, blocks: Sequence[dict[str, Any]] | None = None,
+        base_version: int | None = None, author: str | None = None,
+    ) -> ReportRow:  # fmt: skip
+        """Save a new version: the latest with ``title``, ``group`` and ``blocks``
+        replaced where given. Conflict when ``base_version`` is not the latest."""
+        ...
+
+    def restore_report(
+        self, project: str, report_id: str, version: int, *, author: str | None = None
+    ) -> ReportRow:
+        """A new latest version whose title, group and blocks are ``version``'s."""
+        ...
+
+    def delete_report(self, project: str, report_id: str) -> None:
+        """Remove a report and all its versions; NotFound."""
+        ...
+
+
+class AccountStore(Protocol):
+    """Team mode: users, teams, API keys, UI sessions and who owns each project
+    (``store/accounts.py``). Keys and session tokens are stored hashed."""
+
+    def create_user(self, name: str) -> int:
+        """Add a user and return its id; Conflict when the name is taken."""
+        ...
+
+    def create_team(self, name: str) -> int:
+        """Add a team and return its id; Conflict when the name is taken."""
+        ...
+
+    def add_member(self, team: str, user: str, *, default: bool = False) -> None:
+        """Put ``user`` in ``team``; their first team (or ``default=True``) owns
+        the projects they create. NotFound; Conflict when already a member
+        (unless ``default``)."""
+        ...
+
+    def create_key(self, user: str, name: str | None = None) -> tuple[KeyInfo, str]:
+        """A new API key for ``user``: its info and the secret, shown only now."""
+        ...
+
+    def list_keys(self, user: str) -> list[KeyInfo]:
+        """The user's keys, revoked ones included, oldest first; NotFound."""
+        ...
+
+    def revoke_key(self, key_id: int) -> KeyInfo:
+        """Revoke a key and the UI sessions opened with it; NotFound."""
+        ...
+
+    def assign_project(self, project: str, team: str) -> None:
+        """Give an existing project to ``team``; NotFound for either."""
+        ...
+
+    def caller_for_key(self, secret: str) -> Caller | None:
+        """The caller an API key stands for; None when unknown or revoked."""
+        ...
+
+    def caller_for_session(self, token: str) -> Caller | None:
+        """The caller of a UI session; None when unknown, expired or revoked."""
+        ...
+
+    def create_session(self, user: str, secret: str) -> tuple[Caller, str] | None:
+        """Log ``user`` in with one of their keys: the caller and a new session
+        token, or None when the key is not theirs (or unknown, or revoked)."""
+        ...
+
+    def delete_session(self, token: str) -> None:
+        """Log a UI session out (no-op for an unknown token)."""
+        ...
+
+    def project_owner(self, project: str) -> tuple[bool, int | None]:
+        """(whether the project exists, the id of its team or None)."""
+        ...
+
+    def claim_project(self, project: str, team_id: int) -> int | None:
+        """Create ``project`` owned by ``team_id`` unless it exists; return the id
+        of the team that owns it now."""
+        ...
+
+    def team_project_names(self, team_ids: Iterable[int]) -> set[str]:
+        """The names of the projects these teams own."""
+        ...
+
+    def team_names(self, team_ids: Iterable[int]) -> list[str]:
+        """The names of these teams, sorted."""
+        ...
+
+
+class Store(RunStore, ReportStore, AccountStore, Protocol):
+    """A whole store, as ``open_store`` returns it: runs, reports and accounts,
+    plus where it keeps its files and how to close it."""
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (files live beside it), or None for PostgreSQL."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (SQLite) or the pool (PostgreSQL)."""
+        ...

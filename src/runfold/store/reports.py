@@ -1,5 +1,5 @@
 """Reports in the store (migration 0004): a project's write-ups, every saved version
-kept. Mixed into ``SQLStore``, so both backends share this SQL.
+kept. A part of ``SQLStore`` (``sql.py``), so both backends share this SQL.
 
 A save never changes an old version: it adds version N + 1 to ``report_versions``
 and moves the report's row (latest title, group, version, updated_at) along, in one
@@ -14,11 +14,12 @@ import json
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Conflict, NotFound, UsageError
-from .hooks import SQLHooks
+from .base import UNCHANGED
+from .rows import ReportRow, ReportVersion
+from .sqlbase import SQLBase
 
 __all__ = ["ReportsMixin", "ReportRow", "ReportVersion", "report_fields"]
 
@@ -38,30 +39,6 @@ STALE = (
     "and version {latest} has been saved since. Reload it, redo your change, and "
     "save again."
 )
-_UNSET: Any = object()
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """One version of a report; ``blocks`` is None in lists."""
-
-    id: str
-    project: str
-    group: str | None
-    title: str
-    author: str | None
-    created_at: float
-    updated_at: float
-    version: int
-    blocks: list[dict[str, Any]] | None = None
-
-
-@dataclass(frozen=True)
-class ReportVersion:
-    version: int
-    updated_at: float
-    author: str | None
-    title: str
 
 
 def report_fields(report: ReportRow) -> dict[str, Any]:
@@ -106,8 +83,8 @@ def _new_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
 
 
-class ReportsMixin(SQLHooks):
-    """Report methods of ``SQLStore``; they use its transactions and SQL hooks."""
+class ReportsMixin(SQLBase):
+    """The report methods of ``SQLStore`` (``ReportStore`` in ``base.py``)."""
 
     # ---- reads --------------------------------------------------------------
 
@@ -151,7 +128,7 @@ class ReportsMixin(SQLHooks):
     ) -> dict[str, Any]:
         # A save locks the report's row (PostgreSQL): two saves at once get
         # versions N + 1 and N + 2, or a Conflict for the stale one.
-        locking = getattr(self, "_for_update", "") if lock else ""
+        locking = self._for_update if lock else ""
         found = self._one(
             cur,
             "SELECT pk, created_at, author, version FROM reports "
@@ -215,7 +192,7 @@ class ReportsMixin(SQLHooks):
 
     def update_report(
         self, project: str, report_id: str, *, title: str | None = None,
-        group: str | None = _UNSET, blocks: Sequence[dict[str, Any]] | None = None,
+        group: str | None = UNCHANGED, blocks: Sequence[dict[str, Any]] | None = None,
         base_version: int | None = None, author: str | None = None,
     ) -> ReportRow:  # fmt: skip
         """Save a new version: the latest one with ``title``, ``group`` and
@@ -223,7 +200,7 @@ class ReportsMixin(SQLHooks):
         editor started from), Conflict when another save came in between."""
         if title is not None:
             check_text("title", title)
-        if group is not _UNSET:
+        if group is not UNCHANGED:
             check_text("group", group, optional=True)
         with self._write() as cur:
             head = self._head(cur, project, report_id, lock=True)
@@ -235,7 +212,7 @@ class ReportsMixin(SQLHooks):
             return self._save(
                 cur, project, head,
                 latest.title if title is None else title,
-                latest.group if group is _UNSET else group,
+                latest.group if group is UNCHANGED else group,
                 latest.blocks if blocks is None else list(blocks), author,
             )  # fmt: skip
 

@@ -27,6 +27,7 @@ BUSY_TIMEOUT_S = 120.0
 
 class SQLiteStore(SQLStore):
     dialect = "sqlite"
+    path: Path  # the database file; saved files live beside it
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -1,0 +1,308 @@
+"""The read side of the run store: projects, runs (with summaries), history.
+
+Run rows are selected by column name (``_StoredRun``) and decoded into ``RunRow``s,
+whose summary is computed from the stored reductions and summary rules. Decoding
+is most of the cost of listing 10,000 runs, so decoded rows are cached per run
+(see ``RunReadsMixin._row_cache``). History is read as packed column chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import ProjectNotFound
+from ..model import effective_state, rule_for
+from .rows import ProjectRow, RunRow
+from .sqlbase import SQLBase
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .history import Columns, Lod, Reductions
+
+__all__ = ["RunReadsMixin"]
+
+_IN_CHUNK = 500
+SYSTEM_PREFIX = "system/"  # keys of the system series (sdk/system.py)
+
+
+class _StoredRun(NamedTuple):
+    """A ``runs`` row as stored; its fields name the columns that are selected."""
+
+    pk: int
+    id: str
+    name: str
+    group: str | None
+    job_type: str | None
+    tags: str  # JSON, as the next three
+    config: str
+    summary_set: str
+    summary_rules: str
+    notes: str | None
+    state: str
+    exit_code: int | None
+    host: str | None
+    meta: str
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    heartbeat_at: float | None
+    heartbeat_seconds: float
+    last_seq: int
+    next_step: int
+
+
+_RUN_SELECT = "SELECT " + ", ".join(f'r."{c}"' for c in _StoredRun._fields)
+
+
+def _loads(text: str) -> Any:
+    # Most runs have no tags, rules or set summary: skip the decoder for those.
+    if text == "{}":
+        return {}
+    if text == "[]":
+        return []
+    return json.loads(text)
+
+
+class RunReadsMixin(SQLBase):
+    """The run reads of ``SQLStore``: projects, runs, metric keys, history."""
+
+    def list_projects(self) -> list[ProjectRow]:
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                'SELECT p.name, COUNT(r.pk), COUNT(DISTINCT r."group"), MAX(r.updated_at) '
+                "FROM projects p LEFT JOIN runs r ON r.project_id = p.id "
+                "GROUP BY p.name ORDER BY p.name",
+                (),
+            )
+        return [
+            ProjectRow(
+                name=name, run_count=runs, group_count=groups, last_activity=last
+            )
+            for name, runs, groups, last in rows
+        ]
+
+    def list_runs(self, project: str) -> list[RunRow]:
+        with self._read() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            heads = self._all(
+                cur,
+                "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
+                "WHERE project_id = ? ORDER BY created_at, pk",
+                (project_id,),
+            )
+            cache = self._row_cache
+            stale = []
+            for pk, updated_at, last_seq, _ in heads:
+                cached = cache.get(pk)
+                if cached is None or cached[0] != (updated_at, last_seq):
+                    stale.append(pk)
+            if stale:
+                self._decode_runs(cur, project, project_id, stale)
+        now = time.time()
+        return [self._fresh(cache[pk][1], beat, now) for pk, _, _, beat in heads]
+
+    @property
+    def _row_cache(self) -> dict[int, tuple[tuple[float, int], RunRow]]:
+        """Decoded runs by pk, each with the ``(updated_at, last_seq)`` it was
+        decoded at: an entry is reused while the run's row still has that pair,
+        since every write to a run moves one of them (ingest sets both,
+        ``update_run`` sets updated_at). A heartbeat moves neither, so the state
+        and heartbeat_at are recomputed on each read (``_fresh``)."""
+        cache = self.__dict__.get("_rows_by_pk")
+        if cache is None:
+            cache = self.__dict__["_rows_by_pk"] = {}
+        return cache
+
+    def _decode_runs(
+        self, cur: Any, project: str, project_id: int, pks: list[int]
+    ) -> None:
+        wanted = set(pks)
+        stats = self._stats_by_run(cur, project_id)
+        cache = self._row_cache
+        sql = f"{_RUN_SELECT} FROM runs r WHERE r.project_id = ?"
+        for row in self._all(cur, sql, (project_id,)):
+            run = _StoredRun._make(row)
+            if run.pk in wanted:
+                decoded = self._run_row(project, run, stats.get(run.pk, {}))
+                cache[run.pk] = ((run.updated_at, run.last_seq), decoded)
+
+    def _fresh(self, row: RunRow, heartbeat_at: float | None, now: float) -> RunRow:
+        state = effective_state(
+            row.stored_state, heartbeat_at, row.heartbeat_seconds, now
+        )
+        if state == row.state and heartbeat_at == row.heartbeat_at:
+            return row
+        return replace(row, state=state, heartbeat_at=heartbeat_at)
+
+    def get_run(self, project: str, run_id: str) -> RunRow | None:
+        with self._read() as cur:
+            try:
+                project_id = self._project_id(cur, project, create=False)
+            except ProjectNotFound:
+                return None
+            found = self._one(
+                cur,
+                f"{_RUN_SELECT} FROM runs r WHERE r.project_id = ? AND r.id = ?",
+                (project_id, run_id),
+            )
+            if found is None:
+                return None
+            run = _StoredRun._make(found)
+            stats = self._stats_by_run(cur, project_id, run_pk=run.pk)
+        return self._run_row(project, run, stats.get(run.pk, {}))
+
+    def _stats_by_run(
+        self, cur: Any, project_id: int, run_pk: int | None = None
+    ) -> dict[int, dict[str, Reductions]]:
+        from .history import STAT_COLUMNS, Reductions
+
+        sql = (
+            f"SELECT s.run_pk, m.key, {', '.join('s.' + c for c in STAT_COLUMNS)} "
+            "FROM metric_stats s JOIN metrics m ON m.id = s.metric_id WHERE m.project_id = ?"
+        )
+        params: tuple[Any, ...] = (project_id,)
+        if run_pk is not None:
+            sql += " AND s.run_pk = ?"
+            params += (run_pk,)
+        out: dict[int, dict[str, Reductions]] = {}
+        for pk, key, *values in self._all(cur, sql, params):
+            out.setdefault(pk, {})[key] = Reductions(*values)  # STAT_COLUMNS' order
+        return out
+
+    def _run_row(
+        self, project: str, run: _StoredRun, metrics: dict[str, Reductions]
+    ) -> RunRow:
+        rules = _loads(run.summary_rules)
+        summary: dict[str, Any] = {
+            # rule_for with no rules is "last": skip the call for most runs.
+            key: stats.reduce(rule_for(rules, key) if rules else "last")
+            for key, stats in metrics.items()
+            if not key.startswith(SYSTEM_PREFIX)  # system metrics are not results
+        }
+        summary.update(_loads(run.summary_set))
+        return RunRow(
+            pk=run.pk, project=project, id=run.id, name=run.name, group=run.group,
+            job_type=run.job_type, tags=_loads(run.tags), notes=run.notes,
+            state=effective_state(
+                run.state, run.heartbeat_at, run.heartbeat_seconds, time.time()
+            ),
+            exit_code=run.exit_code, config=_loads(run.config), summary=summary,
+            host=run.host, meta_json=run.meta, created_at=run.created_at,
+            updated_at=run.updated_at, finished_at=run.finished_at,
+            heartbeat_at=run.heartbeat_at, last_seq=run.last_seq,
+            next_step=run.next_step, metrics=metrics, stored_state=run.state,
+            heartbeat_seconds=run.heartbeat_seconds,
+        )  # fmt: skip
+
+    def metric_keys(self, project: str) -> list[str]:
+        with self._read() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            rows = self._all(  # scalar series only: histogram keys have no stats
+                cur,
+                "SELECT m.key FROM metrics m WHERE m.project_id = ? AND EXISTS "
+                "(SELECT 1 FROM metric_stats s WHERE s.metric_id = m.id) ORDER BY m.key",
+                (project_id,),
+            )
+        return [key for (key,) in rows]
+
+    def histogram_keys(self, run_pk: int) -> list[tuple[str, int, int, int]]:
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT m.key, COUNT(*), MIN(h.step), MAX(h.step) FROM histograms h "
+                "JOIN metrics m ON m.id = h.metric_id WHERE h.run_pk = ? "
+                "GROUP BY m.key ORDER BY m.key",
+                (run_pk,),
+            )
+        return [
+            (key, int(steps), int(first), int(last)) for key, steps, first, last in rows
+        ]
+
+    def histograms(
+        self, run_pk: int, key: str
+    ) -> list[tuple[int, float, np.ndarray, np.ndarray]]:
+        import numpy as np
+
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT h.step, h.logged_at, h.bins, h.counts FROM histograms h "
+                "JOIN metrics m ON m.id = h.metric_id WHERE h.run_pk = ? AND m.key = ? "
+                "ORDER BY h.step",
+                (run_pk, key),
+            )
+        return [
+            (step, ts, np.frombuffer(self._blob(b)), np.frombuffer(self._blob(c)))
+            for step, ts, b, c in rows
+        ]
+
+    def history(self, run_pk: int, keys: list[str] | None) -> dict[str, Columns]:
+        from .history import Columns
+
+        sql = (
+            "SELECT m.key, c.steps, c.timestamps, c.vals FROM history_chunks c "
+            "JOIN metrics m ON m.id = c.metric_id WHERE c.run_pk = ?"
+        )
+        params: list[Any] = [run_pk]
+        if keys is not None:
+            sql += f" AND m.key IN ({', '.join('?' * len(keys))})"
+            params += keys
+        parts: dict[str, list[Columns]] = {}
+        with self._read() as cur:
+            for key, s, t, v in self._all(
+                cur, sql + " ORDER BY c.first_seq", tuple(params)
+            ):
+                parts.setdefault(key, []).append(
+                    Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+                )
+        return {key: Columns.concat(p) for key, p in parts.items()}
+
+    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]:
+        from .history import Columns
+
+        parts: dict[int, list[Columns]] = {}
+        rows = self._per_run(
+            "history_chunks", "t.steps, t.timestamps, t.vals", key, run_pks,
+            " ORDER BY t.run_pk, t.first_seq",
+        )  # fmt: skip
+        for pk, s, t, v in rows:
+            parts.setdefault(pk, []).append(
+                Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+            )
+        return {pk: Columns.concat(p) for pk, p in parts.items()}
+
+    def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
+        from .history import Lod
+
+        rows = self._per_run("history_lod", "t.width, t.sums, t.counts", key, run_pks)
+        return {
+            pk: Lod.from_blobs(width, self._blob(sums), self._blob(counts), copy=False)
+            for pk, width, sums, counts in rows
+        }
+
+    def _per_run(
+        self, table: str, columns: str, key: str, run_pks: list[int], order: str = ""
+    ) -> list[Any]:
+        """Rows of ``table`` for metric ``key`` of the runs ``run_pks`` (in chunks of
+        at most _IN_CHUNK ids, under SQL's parameter limits)."""
+        rows: list[Any] = []
+        with self._read() as cur:
+            for chunk in _chunks(run_pks):
+                sql = (
+                    f"SELECT t.run_pk, {columns} FROM {table} t JOIN metrics m "
+                    "ON m.id = t.metric_id WHERE m.key = ? AND t.run_pk IN "
+                    f"({', '.join('?' * len(chunk))}){order}"
+                )
+                rows.extend(self._all(cur, sql, (key, *chunk)))
+        return rows
+
+
+def _chunks(run_pks: list[int]) -> Iterator[list[int]]:
+    for i in range(0, len(run_pks), _IN_CHUNK):
+        yield run_pks[i : i + _IN_CHUNK]

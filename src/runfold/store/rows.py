@@ -1,0 +1,108 @@
+"""The plain data a store returns: runs, projects, reports, accounts. No SQL here.
+
+``base.py`` re-exports these beside the interfaces that return them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .history import Reductions
+
+__all__ = [
+    "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
+]  # fmt: skip
+
+
+@dataclass
+class RunRow:
+    pk: int
+    project: str
+    id: str
+    name: str
+    group: str | None
+    job_type: str | None
+    tags: list[str]
+    notes: str | None
+    state: str
+    exit_code: int | None
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    host: str | None
+    meta_json: str
+    created_at: float
+    updated_at: float
+    finished_at: float | None
+    heartbeat_at: float | None
+    last_seq: int
+    next_step: int
+    metrics: dict[str, Reductions] = field(default_factory=dict)
+    stored_state: str = "running"  # as written; ``state`` adds the heartbeat rule
+    heartbeat_seconds: float = 10.0
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Host and process details (decoded on use: no table needs them)."""
+        return json.loads(self.meta_json)
+
+    @property
+    def runtime(self) -> float:
+        end = self.finished_at or self.heartbeat_at or self.updated_at or time.time()
+        return max(0.0, end - self.created_at)
+
+
+@dataclass
+class ProjectRow:
+    name: str
+    run_count: int
+    group_count: int
+    last_activity: float | None
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One version of a report; ``blocks`` is None in lists."""
+
+    id: str
+    project: str
+    group: str | None
+    title: str
+    author: str | None
+    created_at: float
+    updated_at: float
+    version: int
+    blocks: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class ReportVersion:
+    version: int
+    updated_at: float
+    author: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a request: the user behind an API key or a UI session."""
+
+    user_id: int
+    user: str
+    key_id: int
+    team_ids: frozenset[int]
+    default_team_id: int | None
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    id: int
+    user: str
+    name: str | None
+    prefix: str
+    created_at: float
+    last_used_at: float | None
+    revoked_at: float | None
