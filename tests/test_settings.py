@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from runfold.errors import UsageError
-from runfold.settings import resolve
+from runfold.settings import load_sweep_params, resolve
 
 CASES = [
     # (field, init kwargs, environ, expected)
@@ -115,3 +115,91 @@ def test_bad_rate_limit_says_what_is_expected() -> None:
 
     with pytest.raises(UsageError, match=r"RUNFOLD_RATE_LIMIT='fast' must be a number"):
         server_options({"RUNFOLD_RATE_LIMIT": "fast"})
+
+
+# ---- sweeps: the agent sets both families; one cleared means "not the sweep run"
+
+BOTH = {
+    "RUNFOLD_SWEEP_ID": "sw1", "WANDB_SWEEP_ID": "sw1",
+    "RUNFOLD_RUN_ID": "run1", "WANDB_RUN_ID": "run1",
+}  # fmt: skip
+WANDB_CLEARED = {"RUNFOLD_SWEEP_ID": "sw1", "RUNFOLD_RUN_ID": "run1"}
+RUNFOLD_CLEARED = {"WANDB_SWEEP_ID": "sw1", "WANDB_RUN_ID": "run1"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "environ", "expected"),
+    [
+        ({}, BOTH, ("run1", "sw1", "allow")),
+        ({"resume": "never"}, BOTH, ("run1", "sw1", "never")),
+        ({"id": "mine"}, BOTH, ("mine", "sw1", "allow")),
+        ({}, WANDB_CLEARED, (None, None, None)),
+        ({}, RUNFOLD_CLEARED, (None, None, None)),
+        ({}, {**WANDB_CLEARED, "WANDB_RUN_ID": "run1"}, (None, None, None)),
+        ({"id": "mine"}, WANDB_CLEARED, ("mine", None, None)),
+        ({}, {"WANDB_RUN_ID": "run1"}, ("run1", None, None)),
+        ({}, {"RUNFOLD_RUN_ID": "run1"}, ("run1", None, None)),
+    ],
+)
+def test_sweep_variables_count_only_in_pairs(
+    kwargs: dict[str, Any], environ: dict[str, str], expected: tuple[Any, ...]
+) -> None:
+    settings = resolve(environ, **kwargs)
+    assert (settings.run_id, settings.sweep_id, settings.resume) == expected
+
+
+PARAM_FILES = [
+    (
+        "p.yaml",
+        "wandb_version: 1\nlr:\n  desc: null\n  value: 0.01\nopt:\n  value: adam\n",
+    ),
+    ("p.yml", "lr: 0.01\nopt: adam\n"),
+    ("p.json", '{"lr": {"value": 0.01}, "opt": {"value": "adam"}}'),
+    ("p.json", '{"lr": 0.01, "opt": "adam"}'),
+    ("params", '{"lr": {"value": 0.01}, "opt": {"value": "adam"}}'),
+    ("params", "lr: 0.01\nopt: adam\n"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), PARAM_FILES)
+def test_sweep_parameters_are_read_from_the_agents_file(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    environ = {**BOTH, "RUNFOLD_SWEEP_PARAM_PATH": str(path),
+               "WANDB_SWEEP_PARAM_PATH": str(path)}  # fmt: skip
+    settings = resolve(environ)
+    assert settings.sweep_param_path == str(path)
+    assert load_sweep_params(str(path)) == {"lr": 0.01, "opt": "adam"}
+    cleared = {k: v for k, v in environ.items() if not k.startswith("WANDB_")}
+    assert resolve(cleared).sweep_param_path is None
+
+
+def test_an_empty_parameter_file_is_no_parameters(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("")
+    assert load_sweep_params(tmp_path / "p.yaml") == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "why"),
+    [
+        ("missing.json", None, "cannot be read"),
+        ("p.json", "{lr: 1", "is not valid JSON"),
+        ("p.yaml", "lr: [1", "is not valid YAML"),
+        ("p.json", "[1, 2]", "holds a list, not a mapping of parameters"),
+    ],
+)
+def test_a_bad_parameter_file_says_what_is_wrong(
+    tmp_path: Path, name: str, text: str | None, why: str
+) -> None:
+    path = tmp_path / name
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(UsageError, match=r"\(RUNFOLD_SWEEP_PARAM_PATH\) " + why):
+        load_sweep_params(path)
+
+
+def test_a_bad_sweep_id_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"RUNFOLD_SWEEP_ID='a/b' is not a sweep id"):
+        resolve({"RUNFOLD_SWEEP_ID": "a/b", "WANDB_SWEEP_ID": "a/b"})

@@ -4,10 +4,15 @@ Precedence for every field: the ``init()`` argument, then ``RUNFOLD_*``, then th
 ``WANDB_*`` variable of the same name (so W&B scripts and launchers work unchanged),
 then the default. Nothing here is read at import time: ``resolve`` takes the
 environment as a mapping, so tests pass their own.
+
+A sweep agent starts each run's process with both names of each sweep variable
+set (``RUNFOLD_SWEEP_ID`` and ``WANDB_SWEEP_ID``, ``..._SWEEP_PARAM_PATH``,
+``..._RUN_ID``), so the two families always come as a pair (``sweep_role``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -20,7 +25,7 @@ from .errors import UsageError
 
 __all__ = [
     "Settings", "ServerOptions", "resolve", "server_options", "server_store",
-    "validate_run_id", "validate_project",
+    "validate_run_id", "validate_project", "sweep_role", "load_sweep_params",
 ]  # fmt: skip
 
 MODES = ("local", "online", "offline", "disabled")
@@ -37,6 +42,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 BAD_RUN_ID = (
     "Run id {value!r} is not allowed: {why}. Use letters, digits, '-', '_' or '.', "
     "e.g. runfold.util.generate_id()."
+)
+BAD_SWEEP_ID = (
+    "RUNFOLD_SWEEP_ID={value!r} is not a sweep id: {why}. Sweep agents set it; "
+    "unset it (and WANDB_SWEEP_ID) to start a run outside the sweep."
+)
+BAD_PARAMS = (
+    "The sweep parameter file {path!r} (RUNFOLD_SWEEP_PARAM_PATH) {why}. The sweep "
+    "agent writes it as {{name: {{value: v}}}} or {{name: v}}, in YAML or JSON."
 )
 BAD_PROJECT = (
     "Project name {value!r} is not allowed: {why}. Use letters, digits, '-', '_' "
@@ -107,6 +120,11 @@ class Settings:
     # Online mode: how long finish() waits for the server before it prints the
     # `runfold sync` command that uploads the rest.
     finish_timeout: float = 30.0
+    # The sweep this process's run belongs to, and the file of the parameters its
+    # agent chose; init() reads them into sweep_params (load_sweep_params).
+    sweep_id: str | None = None
+    sweep_param_path: str | None = None
+    sweep_params: dict[str, Any] | None = None
 
     @property
     def store_path(self) -> Path:
@@ -204,9 +222,99 @@ def _seconds_or_off(environ: Mapping[str, str], name: str, default: float) -> fl
     return _float_setting(environ, name, default)
 
 
+_FAMILIES = ("RUNFOLD_", "WANDB_")
+# Variables that only the process a sweep agent started may use.
+_SWEEP_RUN_VARIABLES = frozenset(
+    family + name
+    for family in _FAMILIES
+    for name in ("SWEEP_ID", "SWEEP_PARAM_PATH", "RUN_ID")
+)
+
+
+def sweep_role(environ: Mapping[str, str]) -> str:
+    """``"sweep"``: both RUNFOLD_SWEEP_ID and WANDB_SWEEP_ID are set, so this is
+    the run the agent started. ``"cleared"``: only one is: the script cleared one
+    family (W&B's cross-validation example clears WANDB_* in its fold workers), so
+    this process is not the sweep run and must not take its id or parameters.
+    ``"none"``: no sweep."""
+    ours, theirs = (bool(environ.get(family + "SWEEP_ID")) for family in _FAMILIES)
+    if ours and theirs:
+        return "sweep"
+    return "cleared" if ours or theirs else "none"
+
+
+def load_sweep_params(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The parameters in a sweep agent's file: W&B's ``{name: {"value": v}}`` (a
+    config file: ``wandb_version`` and ``desc`` are dropped) or a plain
+    ``{name: v}``; JSON, or YAML (read with PyYAML)."""
+    where = os.fspath(path)
+    try:
+        text = Path(where).expanduser().read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _bad_params(where, f"cannot be read ({exc})") from None
+    data = _parse_params(text, where)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _bad_params(
+            where, f"holds a {type(data).__name__}, not a mapping of parameters"
+        )
+    skip = ("wandb_version", "_wandb")
+    params = {str(k): v for k, v in data.items() if k not in skip}
+    wrapped = all(
+        isinstance(v, dict) and "value" in v and set(v) <= {"value", "desc"}
+        for v in params.values()
+    )
+    return {k: v["value"] for k, v in params.items()} if wrapped else params
+
+
+def _bad_params(where: str, why: str) -> UsageError:
+    return UsageError(BAD_PARAMS.format(path=where, why=why))
+
+
+def _parse_params(text: str, where: str) -> Any:
+    """JSON for ``.json``, YAML for ``.yaml``/``.yml``; any other name: JSON if it
+    parses, else YAML."""
+    if not where.lower().endswith((".yaml", ".yml")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            if where.lower().endswith(".json"):
+                raise _bad_params(where, "is not valid JSON") from None
+    try:
+        import yaml  # only sweep runs with a YAML file pay for it
+    except ImportError:
+        needs = "is YAML, which needs PyYAML: pip install 'runfold[sweeps]'"
+        raise _bad_params(where, needs) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _bad_params(where, f"is not valid YAML ({exc})") from None
+
+
+def _sweep_settings(
+    env: Mapping[str, str],
+) -> tuple[Mapping[str, str], str | None, str | None]:
+    """The environment to read the other settings from, the sweep id, the sweep's
+    parameter file (``sweep_role``)."""
+    role = sweep_role(env)
+    if role == "cleared":
+        plain = {k: v for k, v in env.items() if k not in _SWEEP_RUN_VARIABLES}
+        return plain, None, None
+    if role == "none":
+        return env, None, None
+    sweep_id = env["RUNFOLD_SWEEP_ID"]
+    why = _name_problem(sweep_id, 64)
+    if why:
+        raise UsageError(BAD_SWEEP_ID.format(value=sweep_id, why=why))
+    return env, sweep_id, _env(env, "SWEEP_PARAM_PATH")
+
+
 def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
     """Resolve settings from ``init()`` keyword arguments and the environment."""
-    env = os.environ if environ is None else environ
+    env, sweep_id, sweep_param_path = _sweep_settings(
+        os.environ if environ is None else environ
+    )
     project = _pick(args.get("project"), env, "PROJECT") or DEFAULT_PROJECT
     run_id = _pick(args.get("id"), env, "RUN_ID")
     directory = _pick(args.get("dir"), env, "DIR")
@@ -224,7 +332,9 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
         tags=_tags(args.get("tags"), env),
         notes=_pick(args.get("notes"), env, "NOTES"),
         mode=_mode(_pick(args.get("mode"), env, "MODE"), base_url),
-        resume=_resume(_pick(args.get("resume"), env, "RESUME")),
+        # A sweep agent may have made the run before starting its process.
+        resume=_resume(_pick(args.get("resume"), env, "RESUME"))
+        or ("allow" if sweep_id else None),
         base_url=base_url,
         api_key=api_key,
         silent=_truthy(_env(env, "SILENT")),
@@ -237,6 +347,8 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
         capture_git=not _truthy(_env(env, "DISABLE_GIT")),
         capture_code=not _truthy(_env(env, "DISABLE_CODE")),
         finish_timeout=_float_setting(env, "FINISH_TIMEOUT", 30.0),
+        sweep_id=sweep_id,
+        sweep_param_path=sweep_param_path,
     )
     if directory is not None:
         settings.dir = Path(directory).expanduser().resolve()

@@ -191,6 +191,12 @@ class RunCapture:
             meta["capture_error"] = str(exc)
         self._control(RecordKind.META, meta)
 
+    def disown(self) -> None:
+        """In a forked child: stop copying this process's output into the
+        parent's console log (the sampler and describe threads did not survive)."""
+        if self._console is not None:
+            self._console.disown()
+
     def stop(self) -> None:
         if self._sampler is not None:
             self._sampler.stop()

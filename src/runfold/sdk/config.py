@@ -2,6 +2,9 @@
 
 Every change is handed to the run's writer at once (a full snapshot, so replay is
 simple and the last record wins), so the config is persisted as soon as it is set.
+
+In a sweep run the sweep's parameters are locked, as in W&B: the script's own
+values for them (``init(config=...)``, ``config.update(args)``) are ignored.
 """
 
 from __future__ import annotations
@@ -46,10 +49,14 @@ class Config:
     """A run's inputs. ``config.lr``, ``config["lr"]``, ``config.update({...})``."""
 
     def __init__(
-        self, on_change: Callable[[dict[str, Any]], None] | None = None
+        self,
+        on_change: Callable[[dict[str, Any]], None] | None = None,
+        on_locked: Callable[[str], None] | None = None,
     ) -> None:
         object.__setattr__(self, "_data", {})
         object.__setattr__(self, "_on_change", on_change)
+        object.__setattr__(self, "_on_locked", on_locked)  # told of ignored changes
+        object.__setattr__(self, "_locked", set())
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -59,10 +66,23 @@ class Config:
         """Set values without persisting (a resumed run's earlier config)."""
         self._data.update(data)
 
+    def _lock(self, data: Mapping[str, Any]) -> None:
+        """Set the sweep's parameters (without persisting) and keep them."""
+        self._data.update({k: to_plain(v) for k, v in data.items()})
+        self._locked.update(data)
+
     def update(
         self, data: Mapping[str, Any] | argparse.Namespace | None = None,
         allow_val_change: bool = True, **kwargs: Any,
     ) -> None:  # fmt: skip
+        self._update(data, kwargs, tell=True)
+
+    def _update(
+        self, data: Mapping[str, Any] | argparse.Namespace | None,
+        kwargs: Mapping[str, Any], *, tell: bool,
+    ) -> None:  # fmt: skip
+        """``update``; ``tell``: call ``on_locked`` for each sweep parameter it
+        would have changed (init's own config is merged under them quietly)."""
         if isinstance(data, argparse.Namespace):
             data = vars(data)
         if data is not None and not isinstance(data, Mapping):
@@ -74,7 +94,11 @@ class Config:
         for key in merged:
             if not isinstance(key, str):
                 raise UsageError(f"Config keys must be strings; got {key!r}.")
-        self._data.update({k: to_plain(v) for k, v in merged.items()})
+        plain = {k: to_plain(v) for k, v in merged.items()}
+        for key in self._locked.intersection(plain):
+            if plain.pop(key) != self._data.get(key) and tell and self._on_locked:
+                self._on_locked(key)
+        self._data.update(plain)
         self._changed()
 
     def setdefaults(self, data: Mapping[str, Any]) -> None:

@@ -31,8 +31,18 @@ class _LineLog:
         self._lines: dict[str, str] = {}  # per stream: the unfinished line
         self._lock = threading.Lock()
         self._flushed_at = time.monotonic()
+        self._disowned = False
+
+    def disown(self) -> None:
+        """In a forked child: write nothing more, ever. The lock may have been held
+        by a thread that did not survive the fork; the file's buffer holds the
+        parent's lines and is never flushed from here."""
+        self._disowned = True
+        self._lock = threading.Lock()
 
     def feed(self, stream: str, text: str) -> None:
+        if self._disowned:
+            return
         with self._lock:
             pending = self._lines.get(stream, "") + text
             *done, rest = pending.split("\n")
@@ -44,6 +54,8 @@ class _LineLog:
                 self._file.flush()
 
     def close(self) -> None:
+        if self._disowned:
+            return
         with self._lock:
             try:
                 for rest in self._lines.values():
@@ -101,6 +113,11 @@ class ConsoleCapture:
         sys.stdout = _Tee(sys.stdout, self._log, "stdout")  # type: ignore[assignment]
         sys.stderr = _Tee(sys.stderr, self._log, "stderr")  # type: ignore[assignment]
         return self
+
+    def disown(self) -> None:
+        """In a forked child: output still reaches the terminal, not the parent's log."""
+        if self._log is not None:
+            self._log.disown()
 
     def stop(self) -> None:
         if self._saved is None or self._log is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import ServerRejected, ServerUnavailable, UsageError
 from ..model import RecordKind
-from ..settings import Settings, resolve
+from ..settings import Settings, load_sweep_params, resolve
 from ..util import generate_id
 from . import context
 from .capture import RunCapture
@@ -118,7 +118,7 @@ def init(
     Returns the Run. Raises UsageError for bad arguments (an id with ``/``, an unknown
     mode, resume='must' for a run that does not exist ...) before anything starts.
     """
-    previous = context.current()
+    previous = context.current()  # never a run of the process this one forked from
     if previous is not None:
         if reinit in (None, False, "return_previous", "default"):
             assert isinstance(previous, Run)  # current runs come from init() alone
@@ -132,6 +132,8 @@ def init(
     )  # fmt: skip
     if settings.mode == "online" and not settings.base_url:
         settings.mode = "local"  # W&B scripts pass mode="online"; no server: local
+    if settings.sweep_param_path:
+        settings.sweep_params = load_sweep_params(settings.sweep_param_path)
     run = _start(settings, config)
     context._push(run)
     return run
@@ -144,11 +146,11 @@ def _start(settings: Settings, config: Any) -> Run:
         project=settings.project, run_id=run_id, group=settings.group,
         job_type=settings.job_type, tags=settings.tags, notes=settings.notes,
         run_dir=run_dir, mode=settings.mode, silent=settings.silent,
+        sweep_id=settings.sweep_id, base_url=settings.base_url,
     )  # fmt: skip
     if settings.mode == "disabled":
         run = Run(name=settings.name or generate_name(), **identity)
-        if config is not None:
-            run.config.update(config)
+        _set_config(run, settings, config)
         return run
 
     shared = settings.shared_dir
@@ -298,8 +300,7 @@ def _attach_writer(
     )  # fmt: skip
     run._attach(writer)
     _log_identity(run, settings, exists)
-    if config is not None:
-        run.config.update(config)
+    _set_config(run, settings, config)
     if not settings.silent:
         verb = "resumed" if exists else "started"
         where = settings.base_url if http else settings.dir if store else log_path
@@ -309,6 +310,16 @@ def _attach_writer(
         )
     run._capture = RunCapture(run.dir, run._control, settings).start()
     return run
+
+
+def _set_config(run: Run, settings: Settings, config: Any) -> None:
+    """The script's config, under the sweep's parameters: those win (W&B's rule)."""
+    if settings.sweep_params is not None:
+        run.config._lock(settings.sweep_params)
+    if config is not None:
+        run.config._update(config, {}, tell=False)
+    elif settings.sweep_params is not None:
+        run.config._changed()
 
 
 def _unknown(http: HttpSink | None) -> bool:
@@ -325,9 +336,12 @@ def _log_identity(run: Run, settings: Settings, exists: bool) -> None:
         "tags": settings.tags, "notes": settings.notes, "host": socket.gethostname(),
         "created_at": time.time(), "heartbeat_seconds": settings.heartbeat_seconds,
         "meta": {**_host_meta(), "entity": settings.entity}, "resumed": exists,
+        "sweep_id": settings.sweep_id,
     }  # fmt: skip
+    if settings.sweep_id is not None:
+        body["meta"]["sweep_id"] = settings.sweep_id
     if exists:  # keep what a resumed run had unless this init() says otherwise
-        for key in ("group", "job_type", "notes"):
+        for key in ("group", "job_type", "notes", "sweep_id"):
             if body[key] is None:
                 del body[key]
         if not settings.tags:

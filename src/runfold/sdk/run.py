@@ -7,6 +7,7 @@ NumPy scalars, tensors, nested dicts, bad values) goes through ``_slow_value``.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import warnings
@@ -14,6 +15,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import UsageError
 from ..model import RecordKind
@@ -22,12 +24,11 @@ from .context import _forget
 from .histogram import Histogram
 from .sinks import HttpSink
 from .summary import Summary
+from .values import key_problem, number
 from .writer import Control, RunWriter
 
 __all__ = ["Run", "RunfoldWarning"]
 
-MAX_KEY_LENGTH = 256
-_RESERVED_KEYS = {"_step", "_timestamp", "_runtime"}
 _time = time.time
 _HISTOGRAM = RecordKind.HISTOGRAM  # bound once: no enum lookup on log()'s path
 
@@ -46,6 +47,17 @@ LOG_AFTER_FINISH = (
     "runfold.log: run {run_id!r} is finished; nothing was logged. Call "
     "runfold.init() to start a new run."
 )
+LOG_IN_CHILD = (
+    "runfold.log: run {run_id!r} belongs to process {pid}, not to this one ({me}, "
+    "forked from it); nothing was logged. Call runfold.init() in this process for "
+    "a run of its own."
+)
+SWEEP_LOCKED = (
+    "runfold: config {key!r} is a sweep parameter; the sweep's value stays and "
+    "this change was ignored."
+)
+# What `runfold ui` serves by default: local runs' URLs point there.
+LOCAL_UI_URL = "http://127.0.0.1:8765"
 
 
 def _drop(item: Any) -> None:
@@ -54,40 +66,6 @@ def _drop(item: Any) -> None:
 
 class RunfoldWarning(UserWarning):
     """Something the user passed was not logged; the message says what to do."""
-
-
-def _key_problem(key: object) -> str | None:
-    if not isinstance(key, str):
-        return f"keys must be strings, not {type(key).__name__}"
-    if not key.strip():
-        return "it is empty"
-    if len(key) > MAX_KEY_LENGTH:
-        return f"it is longer than {MAX_KEY_LENGTH} characters"
-    if key in _RESERVED_KEYS:
-        return "it is reserved for Runfold's own columns"
-    if any(ord(c) < 32 for c in key):
-        return "it contains control characters"
-    return None
-
-
-def _number(value: Any) -> float | None:
-    """A float for anything number-like (bool, NumPy scalar, 0-d array or tensor)."""
-    if isinstance(value, (bool, int, float)):
-        return float(value)
-    if getattr(value, "shape", None) in ((), (1,)) and hasattr(value, "item"):
-        try:
-            item = value.item()
-        except (TypeError, ValueError, RuntimeError):
-            return None
-        if isinstance(item, (bool, int, float)):
-            return float(item)
-        return None
-    if hasattr(value, "__float__") and not isinstance(value, (str, bytes)):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    return None
 
 
 class Run:
@@ -107,6 +85,8 @@ class Run:
         mode: str,
         start_step: int = 0,
         silent: bool = False,
+        sweep_id: str | None = None,
+        base_url: str | None = None,
     ) -> None:
         self.project = project
         self.id = run_id
@@ -118,6 +98,10 @@ class Run:
         self.dir = run_dir
         self.mode = mode
         self.silent = silent
+        self._sweep_id = sweep_id
+        self._base_url = base_url
+        self._pid = os.getpid()  # the process the run belongs to
+        self._disowned = False
         self._step = start_step
         self._start_step = start_step
         self._pending: dict[str, Any] = {}
@@ -131,7 +115,10 @@ class Run:
         self._enqueue: Callable[[Any], None] = _drop
         self._is_finished = False
         self.config = Config(
-            on_change=lambda data: self._control(RecordKind.CONFIG, data)
+            on_change=lambda data: self._control(RecordKind.CONFIG, data),
+            on_locked=lambda key: self._warn_once(
+                key, "locked", SWEEP_LOCKED.format(key=key)
+            ),
         )
         self.summary = Summary(
             on_set=lambda data: self._control(RecordKind.SUMMARY, data),
@@ -149,6 +136,17 @@ class Run:
     def _flush_quietly(self) -> None:
         if self._writer is not None and not self._is_finished:
             self._writer.request_flush()
+
+    def _disown(self) -> None:
+        """This process was forked from the run's own: this copy of the run stops
+        here. Its writer's threads did not survive the fork and its run log,
+        console log and store belong to the parent, so nothing here may reach
+        them: ``log`` warns and drops, ``finish`` does nothing."""
+        self._disowned = True
+        self._is_finished = True
+        self._enqueue = _drop
+        if self._capture is not None:
+            self._capture.disown()
 
     # ---- identity (editable while running) ----------------------------------
 
@@ -187,6 +185,33 @@ class Run:
     def url(self) -> str:
         return f"/projects/{self.project}/runs/{self.id}"
 
+    @property
+    def sweep_id(self) -> str | None:
+        """The sweep this run belongs to (set by a sweep agent); None outside one."""
+        return self._sweep_id
+
+    def get_project_url(self) -> str | None:
+        """The project's page in the web UI: the server's in online mode, what
+        ``runfold ui`` serves by default in local mode; None offline or disabled."""
+        if self.mode not in ("local", "online"):
+            return None
+        base = (self._base_url if self.mode == "online" else None) or LOCAL_UI_URL
+        return f"{base.rstrip('/')}/projects/{quote(self.project, safe='')}"
+
+    def get_url(self) -> str | None:
+        """The run's page in the web UI (see ``get_project_url``)."""
+        project = self.get_project_url()
+        if project is None:
+            return None
+        return f"{project}/runs/{quote(self.id, safe='')}"
+
+    def get_sweep_url(self) -> str | None:
+        """The sweep's page in the web UI; None outside a sweep."""
+        project = self.get_project_url()
+        if project is None or self._sweep_id is None:
+            return None
+        return f"{project}/sweeps/{quote(self._sweep_id, safe='')}"
+
     def __repr__(self) -> str:
         return f"<Run {self.project}/{self.id} {self._name!r} step={self._step}>"
 
@@ -205,7 +230,7 @@ class Run:
         an explicit ``step`` keeps the row open until a later step or commit=True.
         """
         if self._is_finished:
-            self._warn_once("", "finished", LOG_AFTER_FINISH.format(run_id=self.id))
+            self._refuse_log()
             return
         if step is not None:
             if not self._move_to_step(step, data):
@@ -229,6 +254,13 @@ class Run:
         if commit is not False:
             self._commit()
 
+    def _refuse_log(self) -> None:
+        if self._disowned:
+            message = LOG_IN_CHILD.format(run_id=self.id, pid=self._pid, me=os.getpid())
+            self._warn_once("", "disowned", message)
+        else:
+            self._warn_once("", "finished", LOG_AFTER_FINISH.format(run_id=self.id))
+
     def _commit(self) -> None:
         self._close_row()
         self._step += 1
@@ -251,7 +283,7 @@ class Run:
 
     def _move_to_step(self, step: Any, data: Mapping[str, Any]) -> bool:
         if isinstance(step, bool) or not isinstance(step, int):
-            as_int = _number(step)
+            as_int = number(step)
             if as_int is None or as_int != int(as_int) or isinstance(step, bool):
                 self._warn_once(
                     "", "step-type",
@@ -277,7 +309,7 @@ class Run:
 
     def _slow_value(self, key: Any, value: Any, pending: dict[str, Any]) -> None:
         if key not in self._known:
-            why = _key_problem(key)
+            why = key_problem(key)
             if why:
                 self._warn_once(str(key), "key", BAD_KEY.format(key=key, why=why))
                 return
@@ -289,13 +321,13 @@ class Run:
         if isinstance(value, Histogram):
             self._pending_histograms[key] = value.to_record()
             return
-        number = _number(value)
-        if number is None:
+        as_float = number(value)
+        if as_float is None:
             self._warn_once(
                 key, "type", NOT_A_NUMBER.format(key=key, type=type(value).__name__)
             )
             return
-        pending[key] = number
+        pending[key] = as_float
 
     def _warn_once(self, key: str, what: str, message: str) -> None:
         if (key, what) in self._warned:
@@ -325,9 +357,16 @@ class Run:
         self._control(RecordKind.DEFINE, {name: body})
 
     def save(
-        self, glob_str: str, base_path: str | None = None, policy: str = "live"
-    ) -> list[str]:
-        """Copy files matching ``glob_str`` into the run's ``files/`` directory."""
+        self, glob_str: str | None = None, base_path: str | None = None,
+        policy: str = "live",
+    ) -> list[str] | bool:  # fmt: skip
+        """Copy files matching ``glob_str`` into the run's ``files/`` directory.
+
+        Without ``glob_str`` it does nothing and returns True, as W&B's does: old
+        scripts call it after changing ``run.notes`` and the like, which Runfold
+        (and W&B) saves as soon as it is set."""
+        if glob_str is None:
+            return True
         from .files import save_files
 
         return save_files(self.dir / "files", glob_str, base_path, policy)
