@@ -17,6 +17,7 @@ from . import util
 from .errors import RunfoldError, UsageError
 from .sdk.context import current as _current
 from .sdk.context import define_metric, finish, log, save, unwatch, watch
+from .sdk.context import inherited as _inherited
 from .sdk.histogram import Histogram
 from .sdk.init import init
 from .sdk.run import Run, RunfoldWarning
@@ -70,7 +71,7 @@ class _PreInit:
 
 def __getattr__(name: str) -> Any:
     if name in ("config", "summary"):
-        run = _current()
+        run = _current() or _inherited()
         return getattr(run, name) if run is not None else _PreInit(name)
     if name == "run":
         return _current()

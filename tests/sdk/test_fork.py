@@ -331,3 +331,29 @@ def test_a_fork_the_hook_did_not_see_is_caught_by_the_pid(
     assert api.run(f"fork/{result['second']}").state == "finished"
     first = api.run(f"fork/{result['first']}")
     assert first.state == "running" and len(first.history()) == 1
+
+
+WORKER_READS_CONFIG = """
+import json, multiprocessing as mp
+import runfold
+
+def worker(queue):
+    queue.put((runfold.config["lr"], runfold.config.batch, runfold.run is None))
+
+if __name__ == "__main__":
+    run = runfold.init(project="fork", config={"lr": 0.1, "batch": 32})
+    queue = mp.get_context("fork").Queue()
+    child = mp.get_context("fork").Process(target=worker, args=(queue,))
+    child.start()
+    lr, batch, no_run = queue.get(timeout=60)
+    child.join()
+    run.finish()
+    print(json.dumps({"lr": lr, "batch": batch, "no_run": no_run}))
+"""
+
+
+def test_a_forked_worker_reads_the_parents_config(tmp_path: Path) -> None:
+    """A DataLoader worker reads ``wandb.config.x`` as under W&B: the parent's
+    values, while it has no run of its own."""
+    result = _script(tmp_path, WORKER_READS_CONFIG)
+    assert (result["lr"], result["batch"], result["no_run"]) == (0.1, 32, True)

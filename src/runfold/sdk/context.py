@@ -96,6 +96,12 @@ def _forget(run: ActiveRun) -> None:
         _runs.remove(run)
 
 
+def inherited() -> ActiveRun | None:
+    """In a forked child with no run of its own, the parent's newest run (read
+    only: what it is told is dropped): ``runfold.config`` in a DataLoader worker."""
+    return _disowned[-1] if _disowned else None
+
+
 def log(
     data: dict[str, Any], step: int | None = None, commit: bool | None = None
 ) -> None:
