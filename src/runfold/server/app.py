@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..api import Api
 from ..errors import UsageError
 from ..query import ReadCache
+from ..store.base import Store
 from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
@@ -118,7 +119,7 @@ def _mount_ui(app: FastAPI) -> None:
 
 
 def create_app(
-    store: Any,
+    store: Store,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     max_file_bytes: int = MAX_FILE_BYTES,
@@ -135,7 +136,7 @@ def create_app(
     are private to their team, and each key may write ``rate_limit`` times a
     second (bursts of ``rate_burst``; 0 turns the limit off). See server/auth.py."""
     if files_dir is None:
-        if getattr(store, "path", None) is None:
+        if store.path is None:
             raise UsageError(
                 "A server over PostgreSQL needs a directory for run files: "
                 "runfold server --files DIR."

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ..api import Api
 from ..query import ReadCache
+from ..store.base import Store
 
 __all__ = [
     "get_api", "get_store", "get_answers", "run_dir", "ApiDep", "StoreDep", "AnswersDep",
 ]  # fmt: skip
 
 
-def get_store(request: Request) -> Any:
+def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
@@ -38,5 +39,5 @@ def run_dir(request: Request, project: str, run_id: str) -> Path | None:
 
 # Route parameters: ``def route(api: ApiDep)``.
 ApiDep = Annotated[Api, Depends(get_api)]
-StoreDep = Annotated[Any, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 AnswersDep = Annotated[ReadCache, Depends(get_answers)]

@@ -79,9 +79,10 @@ async def _raw_body(request: Request) -> bytes:
 RawBody = Annotated[bytes, Depends(_raw_body)]
 
 
-def _names(project: str, run_id: str) -> None:
+def _names(project: str, run_id: object) -> str:
+    """The run id, once the project's and its names are checked."""
     validate_project(project)
-    validate_run_id(run_id)
+    return validate_run_id(run_id)
 
 
 # ---- create or resume -----------------------------------------------------------
@@ -93,8 +94,8 @@ def create_run(project: str, body: RawBody, store: StoreDep) -> dict[str, Any]:
     resume rules; reply what a resuming client needs: ``exists, last_seq,
     next_step, config, name``. The run itself is created by its first records."""
     request = _json_object(body)
-    run_id, resume = request.get("id"), request.get("resume")
-    _names(project, run_id)  # type: ignore[arg-type]
+    resume = request.get("resume")
+    run_id = _names(project, request.get("id"))
     if resume not in _RESUME:
         raise UsageError(
             f"resume={resume!r} is not understood; use null, 'allow', 'must' or 'never'."
