@@ -34,6 +34,7 @@ __all__ = [
     "RunfoldError",
     "RunfoldWarning",
     "UsageError",
+    "agent",
     "config",
     "define_metric",
     "finish",
@@ -44,6 +45,7 @@ __all__ = [
     "run",
     "save",
     "summary",
+    "sweep",
     "unwatch",
     "util",
     "watch",
@@ -75,6 +77,14 @@ def __getattr__(name: str) -> Any:
         return getattr(run, name) if run is not None else _PreInit(name)
     if name == "run":
         return _current()
+    if name == "sweep":
+        from .agents.api import sweep
+
+        return sweep
+    if name == "agent":
+        from .agents.runner import agent
+
+        return agent
     if name == "Api":
         from .api import Api
 

@@ -21,7 +21,7 @@ from .settings import resolve
 from .store import open_store
 from .store.base import RunRow, Store
 
-__all__ = ["Api", "Run", "Group", "groups_of"]
+__all__ = ["Api", "Run", "Group", "Sweep", "groups_of"]
 
 
 def _project_name(path: str) -> str:
@@ -136,6 +136,43 @@ class Run:
 
     def _save(self, changes: dict[str, Any]) -> None:
         self._api._store.update_run(self.project, self.id, changes)
+
+
+class Sweep:
+    """A sweep read back (W&B's public-API shape): ``id``, ``name``, ``state``,
+    ``config`` (its definition), ``project``, ``runs`` (the sweep's runs, in the
+    order they were handed out), ``proposals`` (each with its state and reason,
+    e.g. why hyperband stopped it) and ``best_run()``."""
+
+    def __init__(
+        self, api: Api, row: Any, runs: list[Run], proposals: list[Any]
+    ) -> None:
+        self.id, self.name, self.state = row.id, row.name, row.state
+        self.project, self.config = row.project, row.definition
+        self.agents = row.agents
+        self.runs, self.proposals = runs, proposals
+
+    def __repr__(self) -> str:
+        return f"<Sweep {self.project}/{self.id} ({self.state})>"
+
+    @property
+    def metric(self) -> dict[str, Any] | None:
+        found = self.config.get("metric")
+        return dict(found) if found else None
+
+    def best_run(self, order: str | None = None) -> Run | None:
+        """The run with the best value of the sweep's metric (its goal), or by
+        ``order`` (``"-summary.acc"``: highest first); None when no run has one."""
+        from .query import ordered
+
+        if order is None:
+            if self.metric is None:
+                return None
+            sign = "-" if self.metric.get("goal") == "maximize" else ""
+            order = f"{sign}summary.{self.metric['name']}"
+        found = ordered(self.runs, order)
+        key = order.lstrip("+-").removeprefix("summary.")
+        return next((r for r in found if r.summary.get(key) is not None), None)
 
 
 def _rows_from_columns(
@@ -283,6 +320,23 @@ class Api:
         """The page of grouped series ``query`` asks for, over the project's runs
         matching ``filters``: what every method above returns a part of."""
         return self.reader.series(self.run_rows(project, filters), query)
+
+    def sweep(self, path: str) -> Sweep:
+        """``api.sweep("project/sweep_id")`` (or "entity/project/sweep_id")."""
+        parts = path.strip("/").split("/")
+        if len(parts) < 2:
+            raise UsageError(f"Sweep path {path!r} must be 'project/sweep_id'.")
+        project, sweep_id = parts[-2], parts[-1]
+        row = self._store.get_sweep(project, sweep_id)
+        proposals = [p for p in self._store.sweep_runs(project, sweep_id)
+                     if p.state != "replaced"]  # fmt: skip
+        by_id = {r.id: r for r in self.run_rows(project)} if proposals else {}
+        runs = [Run(self, by_id[p.run_id]) for p in proposals if p.run_id in by_id]
+        return Sweep(self, row, runs, proposals)
+
+    def sweeps(self, project: str) -> list[Any]:
+        """The project's sweeps (id, name, state, definition, run count, agents)."""
+        return list(self._store.list_sweeps(_project_name(project)))
 
     def close(self) -> None:
         self._store.close()

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from . import cli_sweeps
 from .admin import admin
 from .clitools import (
     DIR_HELP,
@@ -453,6 +454,8 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 cli.add_command(admin)
+for _command in (cli_sweeps.sweep, cli_sweeps.agent, cli_sweeps.sweeps):
+    cli.add_command(_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

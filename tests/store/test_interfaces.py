@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from runfold.store.base import AccountStore, ReportStore, RunStore, Store
+from runfold.store.base import AccountStore, ReportStore, RunStore, Store, SweepStore
 from runfold.store.postgres import PostgresStore
 from runfold.store.sqlite import SQLiteStore
 
-PROTOCOLS = (RunStore, ReportStore, AccountStore, Store)
+PROTOCOLS = (RunStore, ReportStore, AccountStore, SweepStore, Store)
 BACKENDS = [SQLiteStore, PostgresStore]
 
 

@@ -15,10 +15,20 @@ named for the type checker only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .rows import Caller, KeyInfo, ProjectRow, ReportRow, ReportVersion, RunRow
+from .rows import (
+    Caller,
+    Claim,
+    KeyInfo,
+    ProjectRow,
+    ReportRow,
+    ReportVersion,
+    RunRow,
+    SweepRow,
+    SweepRunRow,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,7 +38,7 @@ if TYPE_CHECKING:
     from .history import Columns, Lod
 
 __all__ = [
-    "RunStore", "ReportStore", "AccountStore", "Store", "UNCHANGED",
+    "RunStore", "ReportStore", "AccountStore", "SweepStore", "Store", "UNCHANGED",
     "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
 ]  # fmt: skip
 
@@ -221,8 +231,60 @@ class AccountStore(Protocol):
         ...
 
 
-class Store(RunStore, ReportStore, AccountStore, Protocol):
-    """A whole store, as ``open_store`` returns it: runs, reports and accounts,
+class SweepStore(Protocol):
+    """A project's sweeps, the proposals handed to agents, and the agents
+    (``store/sweeps.py``); the search itself is the caller's (``propose``)."""
+
+    def create_sweep(
+        self, project: str, definition: dict[str, Any], *, name: str | None = None
+    ) -> SweepRow:
+        """A new sweep, ``running``, with its normalised definition (the project
+        is created if new)."""
+        ...
+
+    def get_sweep(self, project: str, sweep_id: str) -> SweepRow:
+        """One sweep with its run count and agents; NotFound."""
+        ...
+
+    def list_sweeps(self, project: str) -> list[SweepRow]:
+        """The project's sweeps, newest first; ProjectNotFound."""
+        ...
+
+    def set_sweep_state(self, project: str, sweep_id: str, state: str) -> SweepRow:
+        """Pause (``paused``), resume (``running``), stop (``finished``) or cancel
+        (``canceled``) a sweep; UsageError for another state."""
+        ...
+
+    def sweep_runs(self, project: str, sweep_id: str) -> list[SweepRunRow]:
+        """Every proposal handed out, by index."""
+        ...
+
+    def agent_seen(
+        self, project: str, sweep_id: str, agent_id: str, *, host: str | None = None,
+        pid: int | None = None, state: str = "running", at: float | None = None,
+    ) -> str:  # fmt: skip
+        """Record an agent's contact; the sweep's state."""
+        ...
+
+    def claim_sweep_run(
+        self, project: str, sweep_id: str, agent_id: str,
+        propose: Callable[[int], dict[str, Any] | None], *, run_id: str | None = None,
+        lost_after: float = 60.0, now: float | None = None,
+    ) -> Claim:  # fmt: skip
+        """The agent's next proposal, handed out once: a lost one again, else the
+        next index with ``propose(index)``'s parameters."""
+        ...
+
+    def end_sweep_run(
+        self, project: str, sweep_id: str, run_id: str, state: str,
+        reason: str | None = None,
+    ) -> None:  # fmt: skip
+        """A proposal's run ended (finished, failed, crashed, stopped)."""
+        ...
+
+
+class Store(RunStore, ReportStore, AccountStore, SweepStore, Protocol):
+    """A whole store, as ``open_store`` returns it: runs, reports, accounts and sweeps,
     plus where it keeps its files and how to close it."""
 
     @property

@@ -1,4 +1,5 @@
-"""The plain data a store returns: runs, projects, reports, accounts. No SQL here.
+"""The plain data a store returns: runs, projects, reports, accounts, sweeps. No SQL
+here.
 
 ``base.py`` re-exports these beside the interfaces that return them.
 """
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
+    "SweepRow", "SweepRunRow", "AgentRow", "Claim",
 ]  # fmt: skip
 
 
@@ -106,3 +108,47 @@ class KeyInfo:
     created_at: float
     last_used_at: float | None
     revoked_at: float | None
+
+
+@dataclass
+class AgentRow:
+    id: str
+    host: str | None
+    pid: int | None
+    started_at: float
+    seen_at: float
+    state: str
+
+
+@dataclass
+class SweepRunRow:
+    run_id: str
+    index: int
+    params: dict[str, Any]
+    agent_id: str
+    state: str
+    reason: str | None
+    claimed_at: float
+    ended_at: float | None
+
+
+@dataclass
+class SweepRow:
+    project: str
+    id: str
+    name: str | None
+    state: str
+    definition: dict[str, Any]
+    created_at: float
+    updated_at: float
+    run_count: int
+    agents: list[AgentRow] = field(default_factory=list)
+
+
+@dataclass
+class Claim:
+    """What an agent asking for work gets: the sweep's state, and the proposal
+    handed to it (None: none now, e.g. paused, finished or the search is done)."""
+
+    state: str
+    run: SweepRunRow | None

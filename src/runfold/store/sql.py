@@ -2,7 +2,8 @@
 
 ``SQLStore`` is composed of one part per concern, each over ``SQLBase``'s
 transactions and SQL helpers (``sqlbase.py``): run writes (``writes.py``), run
-reads (``reads.py``), accounts (``accounts.py``) and reports (``reports.py``). A
+reads (``reads.py``), accounts (``accounts.py``), reports (``reports.py``) and
+sweeps (``sweeps.py``). A
 backend supplies the connection and transactions (``_write``, ``_read``) and its
 placeholder style; everything else lives in those parts once.
 """
@@ -12,11 +13,12 @@ from __future__ import annotations
 from .accounts import AccountsMixin
 from .reads import RunReadsMixin
 from .reports import ReportsMixin
+from .sweeps import SweepsMixin
 from .writes import RunWritesMixin
 
 __all__ = ["SQLStore"]
 
 
-class SQLStore(RunWritesMixin, RunReadsMixin, ReportsMixin, AccountsMixin):
+class SQLStore(RunWritesMixin, RunReadsMixin, ReportsMixin, AccountsMixin, SweepsMixin):
     """The ``Store`` protocol (``base.py``) over a DB-API connection; a
     backend subclass adds the connection, the transactions and ``close``."""
