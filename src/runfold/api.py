@@ -151,9 +151,18 @@ class Sweep:
         self.project, self.config = row.project, row.definition
         self.agents = row.agents
         self.runs, self.proposals = runs, proposals
+        self._row = row
 
     def __repr__(self) -> str:
         return f"<Sweep {self.project}/{self.id} ({self.state})>"
+
+    def page(self) -> dict[str, Any]:
+        """The sweep page's JSON (``GET /api/v1/projects/P/sweeps/ID``): the sweep
+        with ``metric``, ``runs`` (index order: params, value, best_so_far) and
+        ``parameters`` (importance, correlation); see ``runfold.query.sweeps``."""
+        from .query.sweeps import sweep_page
+
+        return sweep_page(self._row, self.proposals, self.runs)
 
     @property
     def metric(self) -> dict[str, Any] | None:

@@ -28,7 +28,7 @@ from urllib.parse import quote, unquote
 import httpx
 import numpy as np
 
-from .api import Api, Run
+from .api import Api, Run, Sweep
 from .errors import (
     AuthError,
     Conflict,
@@ -43,11 +43,12 @@ from .errors import (
     UsageError,
 )
 from .query import Group, SeriesQuery, groups_of
+from .query.sweeps import proposal_row, sweep_row
 from .settings import resolve
-from .store.base import ProjectRow, RunRow
+from .store.base import ProjectRow, RunRow, SweepRow
 from .store.history import Columns, Reductions
 
-__all__ = ["RemoteApi", "RemoteRun", "ServerRow", "ServerReductions"]
+__all__ = ["RemoteApi", "RemoteRun", "ServerRow", "ServerReductions", "Http"]
 
 TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RUNS_PAGE = 10_000  # the server's largest page of runs
@@ -63,8 +64,8 @@ LOCAL_ONLY = (
 )
 UNREACHABLE = (
     "The Runfold server at {url} is not reachable ({why}). Check that it is running "
-    "(runfold server or runfold ui), that the host and port in base_url are right, "
-    "and that no firewall or proxy is in the way."
+    "(runfold server or runfold ui), that the host and port in base_url (or "
+    "RUNFOLD_BASE_URL) are right, and that no firewall or proxy is in the way."
 )
 TOO_SLOW = (
     "The Runfold server at {url} did not answer {what} within {seconds:g} s. Ask "
@@ -96,8 +97,9 @@ def _floats(values: Sequence[Any]) -> list[float]:
     return [math.nan if v is None else v for v in values]
 
 
-class _Http:
-    """The server's /api/v1 over one httpx client: JSON back, or a runfold error."""
+class Http:
+    """The server's /api/v1 over one httpx client: JSON back, or a runfold error
+    (also the sweep agents' client, ``agents.client``)."""
 
     def __init__(self, url: str, api_key: str | None) -> None:
         self.url = url
@@ -168,7 +170,7 @@ def _not_found(message: str, path: str) -> NotFound:
     return NotFound(message)
 
 
-def _columns(http: _Http, path: str, keys: Sequence[str] | None) -> dict[str, Columns]:
+def _columns(http: Http, path: str, keys: Sequence[str] | None) -> dict[str, Columns]:
     """A run's history per key as the store's columns (null values back to NaN)."""
     if keys is not None and not keys:
         return {}
@@ -306,7 +308,7 @@ class RemoteApi(Api):
         if not url.startswith(("http://", "https://")):
             raise UsageError(BAD_URL.format(url=base_url))
         self.base_url = url
-        self._http = _Http(url, resolve(base_url=url, api_key=api_key).api_key)
+        self._http = Http(url, resolve(base_url=url, api_key=api_key).api_key)
 
     def __repr__(self) -> str:
         return f"<RemoteApi {self.base_url}>"
@@ -415,6 +417,28 @@ class RemoteApi(Api):
             for metric, entries in page["series"].items()
         }
         return {"series": series, "total": page["total"]}
+
+    # ---- sweeps -----------------------------------------------------------------
+
+    def sweep(self, path: str) -> Sweep:
+        """``api.sweep("project/sweep_id")`` read from the server, as ``Api.sweep``."""
+        parts = path.strip("/").split("/")
+        if len(parts) < 2:
+            raise UsageError(f"Sweep path {path!r} must be 'project/sweep_id'.")
+        url = _url("projects", parts[-2], "sweeps", parts[-1])
+        row = sweep_row(self._http.get(url))
+        proposals = [proposal_row(p) for p in self._http.get(f"{url}/proposals")
+                     ["proposals"] if p["state"] != "replaced"]  # fmt: skip
+        by_id = {r.id: r for r in self.run_rows(parts[-2])} if proposals else {}
+        runs: list[Run] = [
+            RemoteRun(self, by_id[p.run_id]) for p in proposals if p.run_id in by_id
+        ]
+        return Sweep(self, row, runs, proposals)
+
+    def sweeps(self, project: str) -> list[SweepRow]:
+        """The project's sweeps (id, name, state, definition, run count, agents)."""
+        found = self._http.get(_url("projects", _project(project), "sweeps"))
+        return [sweep_row(s) for s in found["sweeps"]]
 
     # ---- reports ----------------------------------------------------------------
 

@@ -68,8 +68,12 @@ class SweepController:
         or None with the sweep's state when there is nothing to run now."""
         sweep = self.store.get_sweep(project, sweep_id)
         defn = definition_of(sweep.definition)
-        trials = self.trials(project, sweep_id, defn) if defn.method == "bayes" else []
-        if defn.metric is not None and self._target_reached(defn, trials):
+        has_target = defn.metric is not None and defn.metric.target is not None
+        trials = (
+            self.trials(project, sweep_id, defn)
+            if defn.method == "bayes" or has_target else []
+        )  # fmt: skip
+        if has_target and self._target_reached(defn, trials):
             self.store.set_sweep_state(project, sweep_id, "finished")
         seed = _seed(sweep_id)
         return self.store.claim_sweep_run(

@@ -153,6 +153,13 @@ class RunCapture:
     def start(self) -> RunCapture:
         from .system import NvmlGpus, SystemSampler
 
+        # Imported here, not first in the describing thread: a process forked
+        # while that thread held psutil's import lock would hang on it for good.
+        try:
+            import psutil  # noqa: F401
+        except ImportError:
+            pass
+
         self._gpus = NvmlGpus() if self._settings.system_seconds else None
         if self._settings.system_seconds:
             self._sampler = SystemSampler(

@@ -27,7 +27,7 @@ from .summary import Summary
 from .values import key_problem, number
 from .writer import Control, RunWriter
 
-__all__ = ["Run", "RunfoldWarning"]
+__all__ = ["Run", "RunfoldWarning", "RunStopped"]
 
 _time = time.time
 _HISTOGRAM = RecordKind.HISTOGRAM  # bound once: no enum lookup on log()'s path
@@ -66,6 +66,25 @@ def _drop(item: Any) -> None:
 
 class RunfoldWarning(UserWarning):
     """Something the user passed was not logged; the message says what to do."""
+
+
+class RunStopped(BaseException):
+    """Raised by ``log()`` in a sweep run its agent was told to stop (hyperband,
+    or the sweep canceled), once the row is recorded; the message says why. A
+    BaseException, as KeyboardInterrupt: ``except Exception`` does not swallow it."""
+
+
+class _StopAtNextStep:
+    """A step watcher (as ``watch()``'s): the request costs ``log()`` nothing."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def on_step(self, step: int) -> None:
+        raise RunStopped(self.reason)
+
+    def remove(self) -> None:
+        return None
 
 
 class Run:
@@ -405,6 +424,10 @@ class Run:
             watcher = self._watchers.pop(key, None)
             if watcher is not None:
                 watcher.remove()
+
+    def _stop_at_next_log(self, reason: str) -> None:
+        """A sweep agent's request: the next log() completing a row raises RunStopped."""
+        self._watchers[id(_StopAtNextStep)] = _StopAtNextStep(reason)
 
     def mark_preempting(self) -> None:
         return None

@@ -20,6 +20,7 @@ from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
 from .routes import auth, files, groups, ingest, projects, reports, runs, series
+from .routes import sweeps as sweep_routes
 from .routes.ingest import MAX_FILE_BYTES
 
 __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
@@ -108,6 +109,8 @@ UI_PATHS = (
     "/projects/{project}/compare",
     "/projects/{project}/reports",
     "/projects/{project}/reports/{report_id}",
+    "/projects/{project}/sweeps",
+    "/projects/{project}/sweeps/{sweep_id}",
 )
 
 
@@ -163,6 +166,7 @@ def create_app(
     app.include_router(auth.public_router, prefix=API_PREFIX)
     for module in (auth, projects, runs, files, groups, series, ingest, reports):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
+    app.include_router(sweep_routes.router, prefix=API_PREFIX, dependencies=gate)
 
     _mount_ui(app)
 

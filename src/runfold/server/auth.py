@@ -47,7 +47,7 @@ CSRF_COOKIE = "runfold_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes that may create the project they name (the first records of a run).
-_CREATING_ROUTES = frozenset({"create_run", "post_records"})
+_CREATING_ROUTES = frozenset({"create_run", "post_records", "create_sweep"})
 
 _HOW_TO_GET_A_KEY = (
     "An admin creates one with: runfold admin key create USER; save it with: "

@@ -7,7 +7,10 @@ Many agents, in many processes or behind a server, share one sweep through
 a lost proposal again, or the next index with the parameters ``propose(index)``
 gives, so no index is handed out twice and a grid point runs once. A proposal is
 lost when its agent has not been seen for ``lost_after`` seconds (its process
-died); its run is then marked ``lost`` and its parameters go to the next agent.
+died; claiming counts as being seen); its run is then marked ``lost`` and its
+parameters go to the next agent. So that a lost point can still be run, a sweep
+whose search is done stays ``running`` (claims get nothing) until its last
+proposal has ended, and only then becomes ``finished``.
 The store does not search: ``propose`` comes from ``runfold.sweeps`` (via the
 agent's controller), so this module knows nothing of search methods.
 """
@@ -26,7 +29,7 @@ from .sqlbase import SQLBase
 
 __all__ = [
     "SweepsMixin", "SweepRow", "SweepRunRow", "AgentRow", "Claim", "SWEEP_STATES",
-    "sweep_fields",
+    "RUN_END_STATES", "sweep_fields",
 ]  # fmt: skip
 
 # running: agents take runs; paused: they wait; finished: no new runs (stopped, or
@@ -34,6 +37,7 @@ __all__ = [
 SWEEP_STATES = ("running", "paused", "finished", "canceled")
 # A proposal's life: running, then finished / failed / crashed / stopped (early
 # termination, or the sweep canceled), or lost (its agent died) and then replaced.
+RUN_END_STATES = ("finished", "failed", "crashed", "stopped")
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 NO_SWEEP = (
     "Sweep {sweep_id!r} not found in project {project!r}. List its sweeps with: "
@@ -127,7 +131,7 @@ class SweepsMixin(SQLBase):
                 f"Sweep state {state!r} is not one of {', '.join(SWEEP_STATES)}."
             )
         with self._write() as cur:
-            pk = self._sweep_pk(cur, project, sweep_id, self._for_update)[0]
+            pk = self._sweep_pk(cur, project, sweep_id, self._lock_sweep)[0]
             self._exec(cur, "UPDATE sweeps SET state = ?, updated_at = ? WHERE pk = ?",
                        (state, time.time(), pk))  # fmt: skip
         return self.get_sweep(project, sweep_id)
@@ -156,7 +160,9 @@ class SweepsMixin(SQLBase):
             self._exec(cur, (
                 "INSERT INTO sweep_agents (sweep_pk, id, host, pid, started_at, seen_at,"
                 " state) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sweep_pk, id)"
-                " DO UPDATE SET seen_at = excluded.seen_at, state = excluded.state"
+                " DO UPDATE SET seen_at = excluded.seen_at, state = excluded.state,"
+                " host = COALESCE(excluded.host, sweep_agents.host),"
+                " pid = COALESCE(excluded.pid, sweep_agents.pid)"
             ), (pk, agent_id, host, pid, now, now, state))  # fmt: skip
         return str(sweep_state)
 
@@ -166,35 +172,23 @@ class SweepsMixin(SQLBase):
         lost_after: float = 60.0, now: float | None = None,
     ) -> Claim:  # fmt: skip
         """Hand the agent its next proposal: a lost one again, else the next index
-        with ``propose(index)``'s parameters (None: the search is done, and the
-        sweep becomes ``finished``). Nothing while the sweep is not running."""
+        with ``propose(index)``'s parameters. Nothing while the sweep is not
+        running, nor when the search is done (``propose`` gives None) but other
+        proposals still run; once none does, the sweep becomes ``finished``.
+        Claiming counts as the agent's contact (``agent_seen``)."""
         now = time.time() if now is None else now
         with self._write() as cur:
-            found = self._sweep_pk(cur, project, sweep_id, self._for_update)
+            found = self._sweep_pk(cur, project, sweep_id, self._lock_sweep)
             pk, state = found[0], found[3]
             if state != "running":
                 return Claim(state, None)
+            self._touch_agent(cur, pk, agent_id, now)
             self._mark_lost(cur, pk, now - lost_after)
-            again = self._one(cur, (
-                "SELECT run_id, idx, params FROM sweep_runs WHERE sweep_pk = ? AND"
-                " state = 'lost' ORDER BY idx LIMIT 1"
-            ), (pk,))  # fmt: skip
-            if again is not None:
-                self._exec(cur, "UPDATE sweep_runs SET state = 'replaced' WHERE"
-                           " sweep_pk = ? AND run_id = ?", (pk, again[0]))  # fmt: skip
-                index, params = int(again[1]), json.loads(again[2])
-            else:
-                (index,) = self._one(
-                    cur, "SELECT next_index FROM sweeps WHERE pk = ?", (pk,)
-                )
-                params = propose(int(index))
-                if params is None:
-                    self._exec(cur, "UPDATE sweeps SET state = 'finished', updated_at = ?"
-                               " WHERE pk = ?", (now, pk))  # fmt: skip
-                    return Claim("finished", None)
-                self._exec(cur, "UPDATE sweeps SET next_index = next_index + 1,"
-                           " updated_at = ? WHERE pk = ?", (now, pk))  # fmt: skip
-            run = SweepRunRow(run_id or _new_id(), int(index), params, agent_id,
+            index, params = self._next_proposal(cur, pk, propose)
+            if params is None:
+                return Claim(self._finish_if_idle(cur, pk, now), None)
+            self._exec(cur, "UPDATE sweeps SET updated_at = ? WHERE pk = ?", (now, pk))
+            run = SweepRunRow(run_id or _new_id(), index, params, agent_id,
                               "running", None, now, None)  # fmt: skip
             self._exec(cur, (
                 f"INSERT INTO sweep_runs (sweep_pk, {_RUN_COLUMNS})"
@@ -202,6 +196,50 @@ class SweepsMixin(SQLBase):
             ), (pk, run.run_id, run.index, json.dumps(params), agent_id, run.state,
                 None, now, None))  # fmt: skip
             return Claim("running", run)
+
+    @property
+    def _lock_sweep(self) -> str:
+        # Only the sweep's row: a lock on its project's row would queue run writes.
+        return self._for_update and self._for_update + " OF s"
+
+    def _next_proposal(
+        self, cur: Any, pk: int, propose: Callable[[int], dict[str, Any] | None]
+    ) -> tuple[int, dict[str, Any] | None]:
+        """A lost proposal's index and parameters (it becomes ``replaced``), else
+        the next index and ``propose``'s parameters for it (None: none left)."""
+        again = self._one(cur, (
+            "SELECT run_id, idx, params FROM sweep_runs WHERE sweep_pk = ? AND"
+            " state = 'lost' ORDER BY idx LIMIT 1"
+        ), (pk,))  # fmt: skip
+        if again is not None:
+            self._exec(cur, "UPDATE sweep_runs SET state = 'replaced' WHERE"
+                       " sweep_pk = ? AND run_id = ?", (pk, again[0]))  # fmt: skip
+            return int(again[1]), json.loads(again[2])
+        (index,) = self._one(cur, "SELECT next_index FROM sweeps WHERE pk = ?", (pk,))
+        params = propose(int(index))
+        if params is not None:
+            self._exec(cur, "UPDATE sweeps SET next_index = next_index + 1"
+                       " WHERE pk = ?", (pk,))  # fmt: skip
+        return int(index), params
+
+    def _finish_if_idle(self, cur: Any, pk: int, now: float) -> str:
+        """The search is done: ``finished`` once no proposal runs, else still
+        ``running`` (a running one may yet be lost and handed out again)."""
+        (running,) = self._one(cur, (
+            "SELECT COUNT(*) FROM sweep_runs WHERE sweep_pk = ? AND state = 'running'"
+        ), (pk,))  # fmt: skip
+        if running:
+            return "running"
+        self._exec(cur, "UPDATE sweeps SET state = 'finished', updated_at = ?"
+                   " WHERE pk = ?", (now, pk))  # fmt: skip
+        return "finished"
+
+    def _touch_agent(self, cur: Any, pk: int, agent_id: str, now: float) -> None:
+        self._exec(cur, (
+            "INSERT INTO sweep_agents (sweep_pk, id, host, pid, started_at, seen_at,"
+            " state) VALUES (?, ?, NULL, NULL, ?, ?, 'running') ON CONFLICT"
+            " (sweep_pk, id) DO UPDATE SET seen_at = excluded.seen_at"
+        ), (pk, agent_id, now, now))  # fmt: skip
 
     def _mark_lost(self, cur: Any, pk: int, seen_before: float) -> None:
         self._exec(cur, (
@@ -216,10 +254,15 @@ class SweepsMixin(SQLBase):
         reason: str | None = None,
     ) -> None:  # fmt: skip
         """A proposal's run ended: finished, failed, crashed or stopped (with the
-        reason, e.g. hyperband's)."""
+        reason, e.g. hyperband's). A proposal already handed out again stays
+        ``replaced``: its agent was thought dead, and its point ran elsewhere."""
+        if state not in RUN_END_STATES:
+            raise UsageError(
+                f"Sweep run state {state!r} is not one of {', '.join(RUN_END_STATES)}."
+            )
         with self._write() as cur:
             pk = self._sweep_pk(cur, project, sweep_id)[0]
             self._exec(cur, (
                 "UPDATE sweep_runs SET state = ?, reason = COALESCE(?, reason),"
-                " ended_at = ? WHERE sweep_pk = ? AND run_id = ?"
+                " ended_at = ? WHERE sweep_pk = ? AND run_id = ? AND state <> 'replaced'"
             ), (state, reason, time.time(), pk, run_id))  # fmt: skip

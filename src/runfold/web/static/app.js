@@ -10,6 +10,8 @@ const PAGES = {
   report: () => import("./pages/report.js").then((m) => m.ReportPage),
   run: () => import("./pages/run.js").then((m) => m.RunPage),
   group: () => import("./pages/group.js").then((m) => m.GroupPage),
+  sweeps: () => import("./pages/sweeps.js").then((m) => m.SweepsPage),
+  sweep: () => import("./pages/sweep.js").then((m) => m.SweepPage),
 };
 
 // [page, props] for an address, or null.
@@ -24,6 +26,8 @@ function route(pathname) {
   if (parts.length === 4 && parts[2] === "reports") return ["report", { project, reportId: parts[3] }];
   if (parts.length === 4 && parts[2] === "runs") return ["run", { project, runId: parts[3] }];
   if (parts.length === 4 && parts[2] === "groups") return ["group", { project, group: parts[3] }];
+  if (parts.length === 3 && parts[2] === "sweeps") return ["sweeps", { project }];
+  if (parts.length === 4 && parts[2] === "sweeps") return ["sweep", { project, sweepId: parts[3] }];
   return null;
 }
 

@@ -23,6 +23,7 @@ export function ProjectPage({ project }) {
         <div class="rf-title-row">
           <h1>${project}</h1>
           <a class="rf-button" href=${`/projects/${enc(project)}/reports`} data-testid="reports-link">Reports</a>
+          <a class="rf-button" href=${`/projects/${enc(project)}/sweeps`} data-testid="sweeps-link">Sweeps</a>
           <${ReportFromView} project=${project} />
         </div>
         <${RunsTable} project=${project} defaultBy=${DEFAULT_BY} autoOff=${true} />
