@@ -68,7 +68,9 @@ def _figures(result: Any, path: str = "") -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("commit", help="the past commit to compare with")
-    parser.add_argument("script", nargs=argparse.REMAINDER, help="benchmark and its arguments")
+    parser.add_argument(
+        "script", nargs=argparse.REMAINDER, help="benchmark and its arguments"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     script = [a for a in args.script if a != "--"]

@@ -32,7 +32,9 @@ def _schema_hash() -> str:
         return os.environ["RUNFOLD_BENCH_DATA_KEY"]
     digest = hashlib.sha256()
     store = resources.files("runfold.store")
-    files = sorted((e for e in store.iterdir() if e.name.endswith(".py")), key=lambda p: p.name)
+    files = sorted(
+        (e for e in store.iterdir() if e.name.endswith(".py")), key=lambda p: p.name
+    )
     for dialect in sorted((store / "migrations").iterdir(), key=lambda p: p.name):
         if dialect.is_dir():
             files += sorted(dialect.iterdir(), key=lambda p: p.name)

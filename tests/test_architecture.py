@@ -151,10 +151,18 @@ def test_no_module_outgrows_500_lines() -> None:
 
 def test_the_rules_catch_a_forbidden_import() -> None:
     """The checker itself: an upward import is reported, a downward one is not."""
-    assert _broken("runfold.store.sql", "runfold.query.cache") == "store must not import query"
-    assert _broken("runfold.sdk.run", "runfold.server.app") == "sdk must not import server"
+    assert (
+        _broken("runfold.store.sql", "runfold.query.cache")
+        == "store must not import query"
+    )
+    assert (
+        _broken("runfold.sdk.run", "runfold.server.app") == "sdk must not import server"
+    )
     assert _broken("runfold.sdk.init", "runfold.cli") == "sdk must not import cli"
-    assert _broken("runfold.query.reader", "runfold.server") == "query must not import server"
+    assert (
+        _broken("runfold.query.reader", "runfold.server")
+        == "query must not import server"
+    )
     assert _broken("runfold.query.reader", "runfold.store.base") is None
     assert _broken("runfold.model", "runfold.errors") is None
     assert _broken("runfold.model", "runfold.store.base") is not None
