@@ -25,10 +25,10 @@ def test_a_repeated_read_is_kept_and_gives_the_same_numbers(api: runfold.Api) ->
     _log("p", "g", [3.0, 4.0])
 
     first = api.group_series("p", "loss")
-    hits = api.reader.cache.hits
+    computed = dict(api.reader.cache.computed)
     again = api.group_series("p", "loss")
 
-    assert api.reader.cache.hits == hits + 1
+    assert api.reader.cache.computed == computed  # nothing computed again
     assert again == first
     assert again[0]["mean"] == [2.0, 3.0] and again[0]["count"] == [2, 2]
 
@@ -127,11 +127,15 @@ def test_answers_are_keyed_by_the_question_and_each_runs_state() -> None:
     assert calls == ["one", "crashed", "other"]
 
 
-def _computed(api: runfold.Api, read: Callable[[], Any]) -> tuple[int, Any]:
-    """How many answers ``read`` computed (cache misses), and what it returned."""
-    before = api.reader.cache.misses
-    answer = read()
-    return api.reader.cache.misses - before, answer
+def _computed(api: runfold.Api, read: Callable[[], Any]) -> dict[str, int]:
+    """What ``read`` computed anew, by kind: group rows, the folding of runs into
+    lines, and the lines' point arrays (the costly part)."""
+    before = dict(api.reader.cache.computed)
+    read()
+    after = api.reader.cache.computed
+    return {
+        k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)
+    }
 
 
 def test_each_change_invalidates_exactly_what_depends_on_it(api: runfold.Api) -> None:
@@ -160,27 +164,34 @@ def test_each_change_invalidates_exactly_what_depends_on_it(api: runfold.Api) ->
     reads = (rows, by_group, by_job)
     for read in reads:
         read()
-    assert [_computed(api, read)[0] for read in reads] == [0, 0, 0]  # all kept
+    assert [_computed(api, read) for read in reads] == [{}, {}, {}]  # all kept
 
     # a new point: every answer over that run is computed again
     _log("p", "a", [10.0], id=first, resume="must")
-    assert [_computed(api, read)[0] for read in reads] == [1, 1, 1]
+    assert [_computed(api, read) for read in reads] == [
+        {"groups": 1}, {"lines": 1, "points": 1}, {"lines": 1, "points": 1},
+    ]  # fmt: skip
     assert by_group()[0] == ("a", [2.0, 3.0, 10.0], 0)
 
-    # a move to another group: group rows and the lines by group, not the lines by
-    # job type (the same runs' points, folded the same way)
+    # a move to another group: group rows and the lines by group; the lines by job
+    # type are folded again (a run changed) but their points are kept (the same
+    # runs' points, folded the same way)
     run = api.run(f"p/{first}")
     run.group = "b"
     run.update()
-    assert [_computed(api, read)[0] for read in reads] == [1, 1, 0]
+    assert [_computed(api, read) for read in reads] == [
+        {"groups": 1}, {"lines": 1, "points": 1}, {"lines": 1},
+    ]  # fmt: skip
     assert [name for name, _, _ in by_group()] == ["a", "b"]
     assert by_job() == [("train", [11 / 3, 3.0, 10.0])]
 
-    # a stopped heartbeat (the state alone changes): group rows only; the lines'
-    # points are kept and their running count follows
+    # a stopped heartbeat (the state alone changes): no point array is computed
+    # again; group rows and the lines' running counts follow
     assert by_group()[1][2] == 1 and rows()[1][2] == "running"
     time.sleep(max(0.0, beat + 31.5 - time.time()))
-    assert [_computed(api, read)[0] for read in reads] == [1, 0, 0]
+    assert [_computed(api, read) for read in reads] == [
+        {"groups": 1}, {"lines": 1}, {"lines": 1},
+    ]  # fmt: skip
     assert by_group()[1][2] == 0 and rows()[1][2] == "crashed"
 
 

@@ -28,7 +28,7 @@ size is the caller's estimate). The store keeps its own cache of decoded run row
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
@@ -61,6 +61,9 @@ class ReadCache:
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
+        # answers computed, by the kind of question (its first part when it is
+        # a tuple: "points", "lines", "groups", "order", "series")
+        self.computed: Counter[Hashable] = Counter()
 
     def get(
         self,
@@ -81,6 +84,7 @@ class ReadCache:
                 self.hits += 1
                 return found[0]  # type: ignore[no-any-return]
             self.misses += 1
+            self.computed[question[0] if isinstance(question, tuple) else question] += 1
         answer = compute()
         self._keep(key, answer, _DEFAULT_SIZE if size is None else size(answer))
         return answer

@@ -56,15 +56,28 @@ class Reader:
         """``{"series": {metric: entries}, "total": lines}`` for ``query`` over
         ``rows``: the runs are grouped once for every metric, and only the first
         ``query.limit`` lines are computed (``total`` says how many there are)."""
-        groups: Groups = (
-            group_runs(rows, query.by) if query.by else [((r.id,), [r]) for r in rows]
-        )
-        total = len(groups)
-        if query.limit is not None:
-            groups = groups[: query.limit]
-        runs = points_key(groups)
+        groups, total, runs = self._lines(rows, query.by, query.limit)
         series = {m: self._entries(groups, runs, query, m) for m in query.metrics}
         return {"series": series, "total": total}
+
+    def _lines(
+        self, rows: Sequence[RunRow], by: tuple[str, ...], limit: int | None
+    ) -> tuple[Groups, int, Any]:
+        """The first ``limit`` lines' groups, how many lines there are, and the
+        groups' ``points_key``: kept while the rows are unchanged (folding 10,000
+        runs and naming their points took 75 ms of a 100 ms warm read)."""
+
+        def fold() -> tuple[Groups, int, Any]:
+            groups: Groups = (
+                group_runs(rows, by) if by else [((r.id,), [r]) for r in rows]
+            )
+            shown = groups if limit is None else groups[:limit]
+            return shown, len(groups), points_key(shown)
+
+        return self.cache.get(
+            ("lines", by, limit), rows_key(rows), fold,
+            size=lambda _: 128 * len(rows) + 4096,
+        )  # fmt: skip
 
     def _entries(
         self, groups: Groups, runs: Any, query: SeriesQuery, metric: str

@@ -143,7 +143,8 @@ class SeriesQuery:
     def points_question(self, metric: str) -> Hashable:
         """What decides one metric's point arrays, besides the runs' points: the
         cache keeps the arrays under it (grouping is in the partition of runs)."""
-        return (metric, self.x, self.buckets, self.smoothing, self.x_min, self.x_max)
+        return ("points", metric, self.x, self.buckets, self.smoothing, self.x_min,
+                self.x_max)  # fmt: skip
 
     def with_metrics(self, metrics: Iterable[str]) -> SeriesQuery:
         return replace(self, metrics=tuple(metrics))
