@@ -201,6 +201,21 @@ def test_api_with_base_url_is_a_runfold_api(apis: Any) -> None:
     assert isinstance(remote, runfold.Api) and isinstance(remote, RemoteApi)
 
 
+def test_api_reads_the_server_runfold_base_url_sends_runs_to(
+    apis: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With RUNFOLD_BASE_URL set (online mode), ``runfold.Api()`` reads where the
+    runs went: the server; a store named, or local mode, reads the local store."""
+    local, remote = apis
+    monkeypatch.setenv("RUNFOLD_BASE_URL", remote.base_url)
+    api = runfold.Api()
+    assert isinstance(api, RemoteApi) and api.base_url == remote.base_url
+    assert [r.id for r in api.runs(P)] == [r.id for r in local.runs(P)]
+    api.close()
+    monkeypatch.setenv("RUNFOLD_MODE", "local")
+    assert not isinstance(runfold.Api(), RemoteApi)
+
+
 @pytest.mark.parametrize(
     ("filters", "order"),
     [

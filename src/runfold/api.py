@@ -202,13 +202,22 @@ def _rows_from_columns(
     return rows
 
 
+def _reads_a_server(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    """``Api()`` with no store named reads where runs go: the server, when
+    ``RUNFOLD_BASE_URL`` (or ``WANDB_BASE_URL``) sends them there in online mode."""
+    if args or kwargs.get("dir") is not None or kwargs.get("store") is not None:
+        return False
+    settings = resolve()
+    return settings.mode == "online" and bool(settings.base_url)
+
+
 class Api:
     """Read access to the local store (``dir``, default ``RUNFOLD_DIR`` or ~/.runfold)."""
 
     def __new__(cls, *args: Any, base_url: str | None = None, **kwargs: Any) -> Api:
         """``Api(base_url=..., api_key=...)`` reads a Runfold server over its HTTP
         API (``runfold.remote.RemoteApi``), with the same objects and numbers."""
-        if base_url is not None and cls is Api:
+        if cls is Api and (base_url is not None or _reads_a_server(args, kwargs)):
             from .remote import RemoteApi
 
             return super().__new__(RemoteApi)

@@ -304,11 +304,12 @@ class RemoteApi(Api):
     ) -> None:  # fmt: skip
         if dir is not None or store is not None:
             raise UsageError(LOCAL_ONLY.format(what="dir= or store="))
-        url = (base_url or "").strip().rstrip("/")
+        settings = resolve(base_url=base_url, api_key=api_key)
+        url = (base_url or settings.base_url or "").strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise UsageError(BAD_URL.format(url=base_url))
         self.base_url = url
-        self._http = Http(url, resolve(base_url=url, api_key=api_key).api_key)
+        self._http = Http(url, api_key or resolve(base_url=url).api_key)
 
     def __repr__(self) -> str:
         return f"<RemoteApi {self.base_url}>"
