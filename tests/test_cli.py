@@ -140,3 +140,41 @@ def test_sync_of_a_missing_path_is_a_clean_error(
     result = runner.invoke(cli, ["sync", str(tmp_path / "missing")])
     assert result.exit_code == 1
     assert "Error: Nothing to sync at" in result.output
+
+
+def test_demo_run_twice_leaves_the_project_as_it_was(
+    runner: CliRunner, runfold_dir: Path
+) -> None:
+    """The README's first command, run again, must not double the demo's groups."""
+    first = runner.invoke(cli, ["demo", "--steps", "20", "--project", "twice"])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(cli, ["demo", "--steps", "20", "--project", "twice"])
+    assert again.exit_code == 0, again.output
+    runs = planned_runs(20)
+    assert (
+        f"Project 'twice' in {runfold_dir} already has {runs} runs: nothing written"
+        in (again.output)
+    )
+    assert len(runfold.Api(runfold_dir).runs("twice")) == runs
+    forced = runner.invoke(
+        cli, ["demo", "--steps", "20", "--project", "twice", "--force"]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert len(runfold.Api(runfold_dir).runs("twice")) == 2 * runs
+
+
+def test_demo_refuses_too_few_steps(runner: CliRunner, runfold_dir: Path) -> None:
+    result = runner.invoke(cli, ["demo", "--steps", "-5"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--steps': -5 is not in the range x>=10." in result.output
+
+
+def test_groups_with_a_missing_metric_says_which_keys_exist(
+    runner: CliRunner, demo_dir: Path
+) -> None:
+    result = runner.invoke(cli, ["groups", "demo", "--metric", "nope"])
+    assert result.exit_code == 1
+    assert (
+        "No run of 'demo' has the summary key 'nope'; its keys are: " in result.output
+    )
+    assert "train/loss" in result.output

@@ -35,6 +35,22 @@ def _api(directory: str | None) -> Any:
     return Api(path)
 
 
+def _run_count(path: Path, project: str) -> int:
+    """How many runs ``project`` has in the store at ``path`` (0: none, or no store)."""
+    if not (path / "runfold.db").exists():
+        return 0
+    from .errors import ProjectNotFound
+    from .store import open_store
+
+    store = open_store(path / "runfold.db")
+    try:
+        return len(store.list_runs(project))
+    except ProjectNotFound:
+        return 0
+    finally:
+        store.close()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="runfold")
 def cli() -> None:
@@ -47,15 +63,28 @@ def cli() -> None:
 @cli.command()
 @click.option("--dir", "directory", help=DIR_HELP)
 @click.option("--project", default="demo", show_default=True, help="Project to fill.")
-@click.option("--steps", default=2000, show_default=True, help="Steps per run.")
-def demo(directory: str | None, project: str, steps: int) -> None:
+@click.option("--steps", default=2000, show_default=True, type=click.IntRange(min=10),
+              help="Steps per run (at least 10).")  # fmt: skip
+@click.option(
+    "--force", is_flag=True, help="Write the demo again into a project that has it."
+)
+def demo(directory: str | None, project: str, steps: int, force: bool) -> None:
     """Fill the store with a demo project: distributed-training groups, a 5-fold
-    cross-validation, train and eval jobs, a failed and a crashed run."""
+    cross-validation, train and eval jobs, a failed and a crashed run. Run again,
+    it leaves a project that already has runs as it is (--force writes a copy)."""
     from rich.progress import Progress
 
     from .demo import build_demo, planned_runs
 
     path = store_dir(directory)
+    existing = _run_count(path, project)
+    if existing and not force:
+        click.echo(
+            f"Project {project!r} in {path} already has {existing} runs: nothing "
+            f"written (--force writes the demo again, doubling its groups).\n"
+            f"See them with: runfold groups {project} --dir {path}"
+        )
+        return
     os.environ["RUNFOLD_SILENT"] = "1"
     # The demo's runs are synthetic: there is no training script, repository or
     # console of theirs to record (this process's would be the CLI's own).
@@ -161,6 +190,11 @@ def groups(
                      for g in found])  # fmt: skip
         return
     metrics = sorted({k for g in found for k in g.summary})
+    if metric is not None and metric not in metrics:
+        raise click.ClickException(
+            f"No run of {project!r} has the summary key {metric!r}; its keys are: "
+            f"{', '.join(metrics) or '(none)'}."
+        )
     shown = [metric] if metric else [m for m in metrics if "/" in m][:2] or metrics[:2]
     rows = []
     for g in found:
