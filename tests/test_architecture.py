@@ -29,8 +29,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "remote": ("sdk", "server", "cli", "admin"),
     "server": ("sdk", "cli", "admin", "remote"),
     "admin": ("cli",),
-    "integration": ("query", "api", "remote", "server", "cli", "admin", "reports",
-                    "store", "agents"),  # fmt: skip
+    "integration": (
+        "query",
+        "api",
+        "remote",
+        "server",
+        "cli",
+        "admin",
+        "reports",
+        "store",
+    ),
 }
 # What the bottom modules may import all the same.
 ALLOWED = {"model": ("errors",), "errors": (), "sweeps": ("errors", "model")}
