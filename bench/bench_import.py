@@ -17,7 +17,7 @@ import time
 
 from common import emit, median
 
-# Must not be loaded by ``import runfold`` (DESIGN §7, STYLE §5.1).
+# Must not be loaded by ``import runfold`` (DESIGN §7, STYLE §5.1; issue 19).
 HEAVY = (
     "numpy",
     "sqlite3",
@@ -31,6 +31,14 @@ HEAVY = (
     "click",
     "rich",
     "pandas",
+    # what only init() needs (issue 19): capture, the run log, the sinks
+    "subprocess",
+    "importlib.metadata",
+    "platform",
+    "tempfile",
+    "msgpack",
+    "runfold.sdk.capture",
+    "runfold.sdk.sinks",
 )
 
 

@@ -31,8 +31,11 @@ CASES = [
     ("tags", {}, {"RUNFOLD_TAGS": "a, b,,c"}, ["a", "b", "c"]),
     ("tags", {"tags": ("x",)}, {"RUNFOLD_TAGS": "a"}, ["x"]),
     ("mode", {}, {}, "local"),
-    ("mode", {}, {"WANDB_MODE": "offline"}, "offline"),
-    ("mode", {}, {"WANDB_MODE": "dryrun"}, "offline"),
+    # W&B's offline means "no server": Runfold's local store, unless a server is set
+    ("mode", {}, {"WANDB_MODE": "offline"}, "local"),
+    ("mode", {}, {"WANDB_MODE": "dryrun"}, "local"),
+    ("mode", {}, {"WANDB_MODE": "offline", "RUNFOLD_BASE_URL": "http://h"}, "offline"),
+    ("mode", {}, {"RUNFOLD_MODE": "offline"}, "offline"),
     ("mode", {"mode": "disabled"}, {"RUNFOLD_MODE": "offline"}, "disabled"),
     ("resume", {}, {"WANDB_RESUME": "allow"}, "allow"),
     ("resume", {"resume": True}, {}, "allow"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import util
 from .errors import RunfoldError, UsageError
 from .sdk.context import current as _current
 from .sdk.context import define_metric, finish, log, save, unwatch, watch
@@ -23,6 +22,7 @@ from .sdk.init import init
 from .sdk.run import Run, RunfoldWarning
 
 if TYPE_CHECKING:
+    from . import util
     from .api import Api
 
 __version__ = "0.1.0"
@@ -89,4 +89,8 @@ def __getattr__(name: str) -> Any:
         from .api import Api
 
         return Api
+    if name == "util":  # W&B's wandb.util.generate_id; loaded on first use
+        import importlib
+
+        return importlib.import_module(".util", __name__)
     raise AttributeError(f"module 'runfold' has no attribute {name!r}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from . import cli_sweeps
+from . import cli_sweeps, cli_sync
 from .admin import admin
 from .clitools import (
     DIR_HELP,
@@ -211,70 +211,6 @@ def _mean_std(stats: dict[str, Any] | None) -> str:
     if stats.get("std") is None:
         return format_cell(stats["mean"])
     return f"{format_cell(stats['mean'])} ± {format_cell(stats['std'])}"
-
-
-@cli.command()
-@click.argument("path", required=False, type=click.Path(path_type=Path))
-@click.option("--dir", "directory", help=DIR_HELP)
-@click.option(
-    "--base-url",
-    help="Upload to the Runfold server at this URL instead of the local store.",
-)
-def sync(path: Path | None, directory: str | None, base_url: str | None) -> None:
-    """Load run logs at PATH (a run directory, or a folder of them; default: the
-    store's own runs/) into the store, or upload them to a server with --base-url.
-    Safe to repeat: nothing is added twice."""
-    root = store_dir(directory)
-    with user_errors():
-        logs = _find_logs(path or root / "runs")
-        if base_url:
-            total = _upload(logs, base_url)
-            where = base_url
-        else:
-            total = _sync_local(logs, root)
-            where = str(root)
-    click.echo(f"Synced {len(logs)} run logs ({total} new records) into {where}.")
-
-
-def _find_logs(path: Path) -> list[Path]:
-    from .sync import find_run_logs
-
-    return find_run_logs(path)
-
-
-def _sync_local(logs: list[Path], root: Path) -> int:
-    from rich.progress import Progress
-
-    from .store import open_store
-    from .sync import sync_run_log
-
-    store = open_store(root / "runfold.db")
-    total = 0
-    try:
-        with Progress() as progress:
-            task = progress.add_task("Syncing run logs", total=len(logs))
-            for log_path in logs:
-                total += sync_run_log(store, log_path).records
-                progress.advance(task)
-    finally:
-        store.close()
-    return total
-
-
-def _upload(logs: list[Path], base_url: str) -> int:
-    from rich.progress import Progress
-
-    from .credentials import saved_api_key
-    from .sync import upload_run_log
-
-    key = os.environ.get("RUNFOLD_API_KEY") or saved_api_key(base_url)
-    total = 0
-    with Progress() as progress:
-        task = progress.add_task(f"Uploading to {base_url}", total=len(logs))
-        for log_path in logs:
-            total += upload_run_log(base_url, log_path, api_key=key).records
-            progress.advance(task)
-    return total
 
 
 @cli.command()
@@ -488,7 +424,7 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 cli.add_command(admin)
-for _command in (cli_sweeps.sweep, cli_sweeps.agent, cli_sweeps.sweeps):
+for _command in (cli_sync.sync, cli_sweeps.sweep, cli_sweeps.agent, cli_sweeps.sweeps):
     cli.add_command(_command)
 
 

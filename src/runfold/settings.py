@@ -26,6 +26,7 @@ from .errors import UsageError
 __all__ = [
     "Settings", "ServerOptions", "resolve", "server_options", "server_store",
     "validate_run_id", "validate_project", "sweep_role", "load_sweep_params",
+    "validate_text", "text_problem",
 ]  # fmt: skip
 
 MODES = ("local", "online", "offline", "disabled")
@@ -74,6 +75,47 @@ def _name_problem(value: object, max_len: int) -> str | None:
     if len(value) > max_len:
         return f"it is longer than {max_len} characters"
     return None
+
+
+# The text a run carries (name, group, job type, tags, notes, host) and metric
+# keys: any Unicode but NUL, up to these lengths, the same on SQLite and
+# PostgreSQL (issue 18). PostgreSQL cannot hold NUL in text at all, so a NUL is
+# refused where it is given (init(), the HTTP API) rather than cleaned: a group
+# name silently changed would fold runs into a group nobody named.
+# (Not in __all__: tests/test_docs.py reads its upper-case names as variables.)
+TEXT_LIMITS = {
+    "name": 256, "group": 256, "job_type": 256, "tags": 256, "host": 256,
+    "notes": 100_000,
+}  # fmt: skip
+MAX_METRIC_KEY = 256
+BAD_TEXT = "{field}={value!r:.80} is not allowed: {why}."
+
+
+def text_problem(value: object, max_len: int) -> str | None:
+    """Why ``value`` is not text Runfold stores; None when it is."""
+    if not isinstance(value, str):
+        return f"it must be a string, not {type(value).__name__}"
+    if "\x00" in value:
+        return (
+            "it contains a NUL character ('\\x00'), which Runfold does not store "
+            "(PostgreSQL cannot); remove it"
+        )
+    if len(value) > max_len:
+        return f"it is longer than {max_len} characters"
+    return None
+
+
+def validate_text(field: str, value: Any) -> Any:
+    """``value`` (None, or text; a number is taken as its text) for the run field
+    ``field`` of ``TEXT_LIMITS``; UsageError naming the field when it is not."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    why = text_problem(value, TEXT_LIMITS[field])
+    if why:
+        raise UsageError(BAD_TEXT.format(field=field, value=value, why=why))
+    return value
 
 
 def validate_run_id(value: object) -> str:
@@ -150,7 +192,26 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _mode(value: str | None, base_url: str | None = None) -> str:
+def mode_source(environ: Mapping[str, str], arg: str | None = None) -> str | None:
+    """Where the run's mode was set, as the user wrote it (``mode='offline'``,
+    ``RUNFOLD_MODE=offline``, ``WANDB_MODE=offline``); None for the default."""
+    if arg is not None:
+        return f"mode={arg!r}"
+    for prefix in ("RUNFOLD_", "WANDB_"):  # as _env reads them
+        value = environ.get(prefix + "MODE")
+        if value:
+            return f"{prefix}MODE={value}"
+    return None
+
+
+def _mode(
+    value: str | None, base_url: str | None = None, *, from_wandb: bool = False
+) -> str:
+    """The run's mode. ``WANDB_MODE=offline`` (or ``dryrun``) tells W&B "no server":
+    with no Runfold server configured that is ``local`` (the embedded store, so
+    the run can be seen at once); with one it is ``offline`` (the run log only,
+    uploaded by ``runfold sync``). ``RUNFOLD_MODE=offline`` and ``mode="offline"``
+    always mean the run log only."""
     if value is None:
         return "online" if base_url else "local"
     mode = _MODE_ALIASES.get(value.lower(), value.lower())
@@ -158,7 +219,17 @@ def _mode(value: str | None, base_url: str | None = None) -> str:
         raise UsageError(
             f"mode={value!r} is not a Runfold mode; use one of {', '.join(MODES)}."
         )
+    if from_wandb and mode == "offline" and not base_url:
+        return "local"
     return mode
+
+
+def _mode_setting(
+    arg: str | None, environ: Mapping[str, str], base_url: str | None
+) -> str:
+    source = mode_source(environ, arg)
+    from_wandb = source is not None and source.startswith("WANDB_")
+    return _mode(_pick(arg, environ, "MODE"), base_url, from_wandb=from_wandb)
 
 
 def _resume(value: object) -> str | None:
@@ -186,6 +257,7 @@ def _tags(arg: Any, environ: Mapping[str, str]) -> list[str]:
     for tag in tags:
         if not isinstance(tag, str) or not tag.strip():
             raise UsageError(f"Tag {tag!r} must be a non-empty string.")
+        validate_text("tags", tag)
     return tags
 
 
@@ -325,13 +397,15 @@ def resolve(environ: Mapping[str, str] | None = None, **args: Any) -> Settings:
     settings = Settings(
         project=validate_project(project),
         entity=_pick(args.get("entity"), env, "ENTITY"),
-        name=_pick(args.get("name"), env, "NAME"),
+        name=validate_text("name", _pick(args.get("name"), env, "NAME")),
         run_id=validate_run_id(run_id) if run_id is not None else None,
-        group=str(group) if group is not None else None,
-        job_type=_pick(args.get("job_type"), env, "JOB_TYPE"),
+        group=validate_text("group", str(group) if group is not None else None),
+        job_type=validate_text(
+            "job_type", _pick(args.get("job_type"), env, "JOB_TYPE")
+        ),
         tags=_tags(args.get("tags"), env),
-        notes=_pick(args.get("notes"), env, "NOTES"),
-        mode=_mode(_pick(args.get("mode"), env, "MODE"), base_url),
+        notes=validate_text("notes", _pick(args.get("notes"), env, "NOTES")),
+        mode=_mode_setting(args.get("mode"), env, base_url),
         # A sweep agent may have made the run before starting its process.
         resume=_resume(_pick(args.get("resume"), env, "RESUME"))
         or ("allow" if sweep_id else None),

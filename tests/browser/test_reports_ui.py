@@ -444,9 +444,9 @@ def test_versions_are_listed_viewed_and_restored(
     page.wait_for_url(f"{live_server.url}{path}")
     page.locator("[data-testid=report-title]").wait_for()
     assert page.locator("[data-testid=report-title]").inner_text() == "First"
-    assert (
-        page.locator("[data-testid=report] [data-testid=markdown]").inner_text()
-        == "one"
+    # the restored blocks render a moment after the title: wait for them
+    expect(page.locator("[data-testid=report] [data-testid=markdown]")).to_have_text(
+        "one"
     )
     assert "version 4" in page.locator("[data-testid=report-meta]").inner_text()
 

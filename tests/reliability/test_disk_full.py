@@ -134,7 +134,7 @@ def test_disk_full_until_finish_spills_and_sync_recovers_everything(
     (marks / "disk-full").touch()
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
-    spill = spill_root / "runfold-spill" / "p" / "full01"
+    spill = spill_root / f"runfold-spill-{os.getuid()}" / "p" / "full01"
     assert f"the rest of run 'full01' is in {spill}/run.rflog" in err
     filler.unlink()
     home = tiny_disk / "home"

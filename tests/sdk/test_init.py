@@ -146,6 +146,65 @@ def test_offline_mode_writes_only_the_run_log_and_sync_loads_it(
     api.close()
 
 
+@pytest.mark.parametrize(
+    ("env", "arg", "mode"),
+    [
+        ({"WANDB_MODE": "offline"}, None, "local"),  # W&B's "no server"
+        ({"WANDB_MODE": "dryrun"}, None, "local"),
+        ({"WANDB_MODE": "offline", "RUNFOLD_BASE_URL": "http://h:1"}, None, "offline"),
+        ({"WANDB_MODE": "offline", "RUNFOLD_MODE": "offline"}, None, "offline"),
+        ({"RUNFOLD_MODE": "offline"}, None, "offline"),  # Runfold's: run log only
+        ({"WANDB_MODE": "offline"}, "offline", "offline"),  # the argument is ours
+        ({"WANDB_MODE": "disabled"}, None, "disabled"),
+        ({"WANDB_MODE": "online"}, None, "online"),  # init(): no server -> local
+    ],
+)
+def test_wandb_offline_from_the_shell_means_local_without_a_server(
+    env: dict[str, str], arg: str | None, mode: str
+) -> None:
+    from runfold.settings import resolve
+
+    assert resolve(env, mode=arg).mode == mode
+
+
+def test_init_says_in_one_line_which_mode_and_why(
+    runfold_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("RUNFOLD_SILENT")
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    run = runfold.init(project="p")
+    run.log({"x": 1.0})
+    run.finish()
+    started = capsys.readouterr().err.splitlines()[0]
+    assert started == (
+        f"runfold: run p/{run.id} ({run.name}) started in local mode (WANDB_MODE="
+        f"offline: no server, so the local store): writing to {runfold_dir}; see it "
+        "with: runfold ui"
+    )
+    assert (runfold_dir / "runfold.db").exists()  # queryable at once
+
+    monkeypatch.setenv("RUNFOLD_MODE", "offline")
+    run = runfold.init(project="p")
+    run.finish()
+    started = capsys.readouterr().err.splitlines()[0]
+    assert "started in offline mode (RUNFOLD_MODE=offline): only the run log " in (
+        started
+    )
+    assert f"load it with: runfold sync {runfold_dir / 'runs' / 'p' / run.id}" in (
+        started
+    )
+
+
+def test_init_prints_no_mode_line_when_silent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    runfold.init(project="p", mode="disabled").finish()
+    runfold.init(project="p").finish()
+    assert capsys.readouterr().err == ""
+
+
 def test_shared_dir_setting_writes_only_the_run_log(
     runfold_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,5 +1,7 @@
-"""The run log: framed, checksummed records; a torn or corrupt tail is detected,
-skipped by ``scan`` and cut away by ``RunLogWriter`` before it appends again."""
+"""The run log: framed, checksummed records. Damage anywhere is skipped by
+``scan``, which reads on at the next good frame, puts a ``lost`` marker where
+records were lost and reports the damage; ``RunLogWriter`` cuts away a torn tail
+and nothing else before it appends again."""
 
 from __future__ import annotations
 
@@ -10,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from runfold.sdk.runlog import MAGIC, Record, RunLogWriter, encode, read_end, scan
+from runfold.sdk.runlog import (
+    LOST,
+    MAGIC,
+    Record,
+    RunLogWriter,
+    encode,
+    read_end,
+    scan,
+)
 
 HEADER_SIZE = struct.calcsize("<IIQ")
 
@@ -202,7 +212,20 @@ def test_scan_returns_a_prefix_of_the_records_when_cut_at_any_byte(
         assert end.is_torn == (cut not in [len(MAGIC), *ends])
 
 
-def test_scan_stops_before_the_flipped_frame_when_any_byte_of_a_frame_changes(
+def _lost(seq: int, first: int) -> list[Any]:
+    return [seq, LOST, {"first": first}]
+
+
+def _without_where(read: list[list[Any]]) -> list[list[Any]]:
+    """Markers without the offset and size they carry (the tests check those on
+    ``damage``)."""
+    return [
+        [seq, kind, {"first": body["first"]}] if kind == LOST else [seq, kind, body]
+        for seq, kind, body in read
+    ]
+
+
+def test_scan_reads_every_other_frame_when_any_byte_of_a_frame_changes(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "run.rflog"
@@ -216,11 +239,20 @@ def test_scan_stops_before_the_flipped_frame_when_any_byte_of_a_frame_changes(
             flipped = bytearray(data)
             flipped[pos] ^= 0x40
             path.write_bytes(bytes(flipped))
-            assert _scanned(path) == _as_read(records[:frame]), f"byte {pos} flipped"
-            assert read_end(path).is_torn
+            log = scan(path)
+            read = _without_where([[s, k, b] for s, k, b in log])
+            seq = frame + 1
+            expected = _as_read(records[:frame])
+            if seq < len(records):  # a later frame shows what was lost
+                expected += [_lost(seq, seq), *_as_read(records[frame + 1 :])]
+            assert read == expected, f"byte {pos} flipped"
+            (damage,) = log.damage
+            assert (damage.offset, damage.size) == (start, end - start)
+            assert damage.after_seq == frame
+            assert damage.lost_records == (1 if seq < len(records) else None)
 
 
-def test_scan_stops_at_the_bad_frame_when_crc_mismatches_in_the_middle(
+def test_scan_reads_past_a_bad_frame_in_the_middle_and_says_what_was_lost(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "run.rflog"
@@ -231,9 +263,56 @@ def test_scan_stops_at_the_bad_frame_when_crc_mismatches_in_the_middle(
     data[third_payload + 3] ^= 0xFF
     path.write_bytes(bytes(data))
 
-    assert _scanned(path) == _as_read(records[:2])
+    log = scan(path)
+    read = [[seq, kind, body] for seq, kind, body in log]
+    assert read == [
+        *_as_read(records[:2]),
+        [3, LOST, {"first": 3, "bytes": ends[2] - ends[1], "offset": ends[1]}],
+        *_as_read(records[3:]),
+    ]
+    (damage,) = log.damage
+    assert (damage.offset, damage.size, damage.lost_records) == (
+        ends[1],
+        ends[2] - ends[1],
+        1,
+    )
+    assert "record 3 (1) lost" in damage.describe()
     end = read_end(path)
-    assert (end.offset, end.last_seq, end.is_torn) == (ends[1], 2, True)
+    assert (end.offset, end.last_seq, end.is_torn) == (len(data), 6, False)
+
+
+def test_scan_counts_every_record_of_a_damaged_run_of_frames(tmp_path: Path) -> None:
+    path = tmp_path / "run.rflog"
+    records = _records(count=8)
+    ends = _write(path, records)
+    data = bytearray(path.read_bytes())
+    data[ends[1] : ends[4]] = b"\x00" * (ends[4] - ends[1])  # frames 3-5 zeroed
+    path.write_bytes(bytes(data))
+
+    log = scan(path)
+    assert _without_where([[s, k, b] for s, k, b in log]) == [
+        *_as_read(records[:2]), _lost(5, 3), *_as_read(records[5:])
+    ]  # fmt: skip
+    assert [d.lost_records for d in log.damage] == [3]
+    assert _scanned(path, after_seq=5) == _as_read(records[5:])
+    assert [r[:2] for r in scan(path, after_seq=3)] == [
+        (5, LOST), *[r[:2] for r in records[5:]]
+    ]  # fmt: skip
+    assert [r[0] for r in scan(path, markers=False)] == [1, 2, 6, 7, 8]
+
+
+def test_scan_reads_the_frames_when_the_magic_is_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "run.rflog"
+    records = _records(count=3)
+    _write(path, records)
+    data = bytearray(path.read_bytes())
+    data[:4] = b"XXXX"
+    path.write_bytes(bytes(data))
+
+    log = scan(path)
+    assert [[s, k, b] for s, k, b in log] == _as_read(records)
+    (damage,) = log.damage
+    assert (damage.offset, damage.size, damage.lost_records) == (0, len(MAGIC), 0)
 
 
 def test_scan_rejects_a_file_that_is_not_a_run_log(tmp_path: Path) -> None:
@@ -242,6 +321,8 @@ def test_scan_rejects_a_file_that_is_not_a_run_log(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="is not a Runfold run log"):
         list(scan(path))
+    with pytest.raises(ValueError, match="is not a Runfold run log"):
+        RunLogWriter(path)
 
 
 # ---- reopening after a crash -------------------------------------------------------
@@ -299,6 +380,68 @@ def test_writer_rewrites_magic_when_file_was_torn_before_the_first_frame(
 
     assert path.read_bytes() == MAGIC + encode(_records(count=1))
     assert _scanned(path) == _as_read(_records(count=1))
+
+
+def test_writer_keeps_damage_in_the_middle_and_appends_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: resuming a run whose log was damaged in the middle cut the file
+    at the damage, deleting every intact record after it for good."""
+    path = tmp_path / "run.rflog"
+    records = _records(count=6)
+    ends = _write(path, records)
+    data = bytearray(path.read_bytes())
+    data[ends[1] + HEADER_SIZE + 2] ^= 0xFF  # record 3
+    path.write_bytes(bytes(data))
+
+    writer = RunLogWriter(path)
+    assert (writer.last_seq, writer.repaired_bytes) == (6, 0)
+    assert path.stat().st_size == len(data)
+    assert [d.lost_records for d in writer.damage] == [1]
+    assert "record 3 (1) lost" in capsys.readouterr().err
+    more = _records(first_seq=7, count=2)
+    writer.append(more)
+    writer.close()
+
+    seqs = [seq for seq, _, _ in scan(path, markers=False)]
+    assert seqs == [1, 2, 4, 5, 6, 7, 8]
+    assert path.read_bytes().startswith(bytes(data))
+
+
+def test_writer_cuts_only_the_torn_tail_when_the_middle_is_damaged_too(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "run.rflog"
+    records = _records(count=5)
+    ends = _write(path, records)
+    data = bytearray(path.read_bytes())
+    data[ends[0] + HEADER_SIZE + 1] ^= 0xFF  # record 2
+    del data[ends[-1] - 3 :]  # record 5 torn
+    path.write_bytes(bytes(data))
+
+    writer = RunLogWriter(path)
+    writer.close()
+    assert (writer.last_seq, path.stat().st_size) == (4, ends[3])
+    assert writer.repaired_bytes == len(data) - ends[3]
+    assert [r[0] for r in scan(path, markers=False)] == [1, 3, 4]
+
+
+def test_encode_writes_ints_past_64_bits_as_floats_and_drops_what_no_float_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 18: ``log({"x": 10**400})`` lost its whole row."""
+    path = tmp_path / "run.rflog"
+    writer = RunLogWriter(path)
+    writer.append([
+        (1, "history", [[0, 1.0, {"ok": 1.0, "big": 2**70, "huge_x": 10**400}]]),
+        (2, "config", {"seed": 10**400}),
+    ])  # fmt: skip
+    writer.close()
+
+    (_, _, [[_, _, row]]), (_, _, config) = list(scan(path))
+    assert row == {"ok": 1.0, "big": float(2**70)}
+    assert config == {"seed": str(10**400)}
+    assert "'huge_x'" in capsys.readouterr().err
 
 
 def test_writer_keeps_sequence_when_reopened_on_an_intact_log(tmp_path: Path) -> None:

@@ -163,6 +163,7 @@ def test_file_upload_lands_in_the_run_files_directory(
     server: tuple[httpx.Client, Path],
 ) -> None:
     client, store_dir = server
+    assert _post_msgpack(client, "r1", _records()).status_code == 200
     response = client.put(f"{PROJECT}/runs/r1/files/ckpt/model.bin", content=b"abc")
     assert response.json() == {"ok": True, "path": "ckpt/model.bin", "size": 3}
     target = store_dir / "runs" / "p" / "r1" / "files" / "ckpt" / "model.bin"

@@ -323,6 +323,7 @@ def test_uploads_stream_large_files(online: LiveServer, tmp_path: Path) -> None:
             out.write(os.urandom(1 << 20))
     run = runfold.init(project=PROJECT)
     run.log({"loss": 1.0})
+    assert run._writer is not None and run._writer.flush()  # the run is there
     sink = HttpSink(online.url, PROJECT, run.id, run.dir / "run.rflog")
     sink.server_seq = 0
     tracemalloc.start()

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import getpass
 import os
-import platform
-import socket
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerRejected, ServerUnavailable, UsageError
 from ..model import RecordKind
-from ..settings import Settings, load_sweep_params, resolve
-from ..util import generate_id
 from . import context
-from .capture import RunCapture
-from .names import generate_name
 from .run import Run
-from .runlog import RUNLOG_NAME, Record, RunLogWriter, scan
-from .sinks import HttpSink, LocalSink, NullSink
-from .writer import RunWriter
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .runlog import Record
+    from .sinks import HttpSink
+
+# What only a started run needs (settings, the run log, sinks, the writer,
+# capture; getpass, platform and socket) is imported by init(), not by
+# ``import runfold`` (issue 19: the import's budget is 50 ms).
 
 __all__ = ["init"]
 
@@ -64,6 +62,9 @@ def _is_network_fs(path: Path, mounts: str | None = None) -> bool:
 
 
 def _host_meta() -> dict[str, Any]:
+    import getpass
+    import platform
+
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in some containers
@@ -83,6 +84,8 @@ def _scan_resume(
     path: Path, after_seq: int
 ) -> tuple[int, dict[str, Any], list[Record]]:
     """From a run log: the next step, the last config, the records after ``after_seq``."""
+    from .runlog import scan
+
     next_step = 0
     config: dict[str, Any] = {}
     backlog: list[Record] = []
@@ -125,21 +128,31 @@ def init(
             return previous
         if reinit in (True, "finish_previous"):
             previous.finish()
+    from ..settings import load_sweep_params, mode_source, resolve
+
     settings = resolve(
         project=project, entity=entity, name=name, id=id, group=group,
         job_type=job_type, tags=tags, notes=notes, dir=dir, mode=mode,
         resume=resume, reinit=reinit,
     )  # fmt: skip
+    source = mode_source(os.environ, mode)
+    why = f" ({source})" if source else ""
     if settings.mode == "online" and not settings.base_url:
         settings.mode = "local"  # W&B scripts pass mode="online"; no server: local
+        why = f" ({source}, but no server is set in RUNFOLD_BASE_URL)"
+    elif source and source.startswith("WANDB_") and settings.mode == "local":
+        why = f" ({source}: no server, so the local store)"
     if settings.sweep_param_path:
         settings.sweep_params = load_sweep_params(settings.sweep_param_path)
-    run = _start(settings, config)
+    run = _start(settings, config, why)
     context._push(run)
     return run
 
 
-def _start(settings: Settings, config: Any) -> Run:
+def _start(settings: Settings, config: Any, why: str) -> Run:
+    from ..util import generate_id
+    from .names import generate_name
+
     run_id = settings.run_id or generate_id()
     run_dir = settings.runs_dir / settings.project / run_id
     identity: dict[str, Any] = dict(
@@ -151,6 +164,7 @@ def _start(settings: Settings, config: Any) -> Run:
     if settings.mode == "disabled":
         run = Run(name=settings.name or generate_name(), **identity)
         _set_config(run, settings, config)
+        _say_mode(run, settings, why, "started", "nothing is recorded")
         return run
 
     shared = settings.shared_dir
@@ -158,26 +172,40 @@ def _start(settings: Settings, config: Any) -> Run:
         shared = _is_network_fs(settings.dir) if settings.dir.exists() else False
     store = None
     if settings.mode == "local" and not shared:
-        from ..store import open_store
+        # history (and NumPy with it) is imported here, on the caller's thread:
+        # else the first ingest imports it on the ship thread, inside finish()
+        # for a short run (~0.1 s, issue 19), and a fork while that thread holds
+        # an import lock leaves the child hanging on it.
+        from ..store import history, open_store  # noqa: F401
 
         store = open_store(settings.store_path)
     try:
-        return _start_writer(settings, identity, store, config)
+        return _start_writer(settings, identity, store, config, why)
     except BaseException:
         if store is not None:
             store.close()
         raise
 
 
-@dataclass
 class _Known:
-    """What the store or the server already has of a run."""
+    """What the store or the server already has of a run.
 
-    last_seq: int = 0
-    next_step: int = 0
-    config: dict[str, Any] = field(default_factory=dict)
-    name: str | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
+    A plain class: a dataclass here made ``import runfold`` load dataclasses and
+    inspect (~5 ms)."""
+
+    def __init__(
+        self,
+        last_seq: int = 0,
+        next_step: int = 0,
+        config: dict[str, Any] | None = None,
+        name: str | None = None,
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        self.last_seq = last_seq
+        self.next_step = next_step
+        self.config = config if config is not None else {}
+        self.name = name
+        self.summary = summary if summary is not None else {}
 
 
 def _known_in_store(store: Any, project: str, run_id: str) -> _Known | None:
@@ -213,12 +241,14 @@ def _known_on_server(
 
 def _where(identity: dict[str, Any]) -> tuple[str, str, Path, Path]:
     """The run's project, id, directory and run-log path."""
+    from .runlog import RUNLOG_NAME
+
     run_dir: Path = identity["run_dir"]
     return identity["project"], identity["run_id"], run_dir, run_dir / RUNLOG_NAME
 
 
 def _start_writer(
-    settings: Settings, identity: dict[str, Any], store: Any, config: Any
+    settings: Settings, identity: dict[str, Any], store: Any, config: Any, why: str
 ) -> Run:
     project, run_id, run_dir, log_path = _where(identity)
     http: HttpSink | None = None
@@ -226,6 +256,8 @@ def _start_writer(
     if store is not None:
         stored = _known_in_store(store, project, run_id)
     elif settings.mode == "online":
+        from .sinks import HttpSink
+
         assert settings.base_url is not None
         http = HttpSink(
             settings.base_url, project, run_id, log_path,
@@ -237,7 +269,7 @@ def _start_writer(
             http.close()
             raise
     try:
-        return _attach_writer(settings, identity, store, http, stored, config)
+        return _attach_writer(settings, identity, store, http, stored, config, why)
     except BaseException:
         if http is not None:
             http.close()
@@ -251,7 +283,14 @@ def _attach_writer(
     http: HttpSink | None,
     stored: _Known | None,
     config: Any,
+    why: str,
 ) -> Run:
+    from .capture import RunCapture
+    from .names import generate_name
+    from .runlog import RunLogWriter
+    from .sinks import LocalSink, NullSink
+    from .writer import RunWriter
+
     project, run_id, run_dir, log_path = _where(identity)
     exists = stored is not None or log_path.exists()
     if exists and settings.resume in (None, "never"):
@@ -285,7 +324,7 @@ def _attach_writer(
     sink: Any = http
     if sink is None:
         sink = (
-            LocalSink(store, project, run_id)
+            LocalSink(store, project, run_id, log_path)
             if store is not None
             else NullSink(log_path)
         )
@@ -301,15 +340,36 @@ def _attach_writer(
     run._attach(writer)
     _log_identity(run, settings, exists)
     _set_config(run, settings, config)
-    if not settings.silent:
-        verb = "resumed" if exists else "started"
-        where = settings.base_url if http else settings.dir if store else log_path
-        print(
-            f"runfold: run {project}/{run_id} ({name}) {verb}; writing to {where}",
-            file=sys.stderr,
-        )
+    verb = "resumed" if exists else "started"
+    _say_mode(run, settings, why, verb, _destination(settings, store, log_path))
     run._capture = RunCapture(run.dir, run._control, settings).start()
     return run
+
+
+def _destination(settings: Settings, store: Any, log_path: Path) -> str:
+    if settings.mode == "online":
+        return f"streaming to {settings.base_url}"
+    if store is not None:
+        return f"writing to {settings.dir}; see it with: runfold ui"
+    if settings.mode == "local":
+        return (
+            f"a shared directory, so only the run log {log_path}; runfold ui loads it"
+        )
+    upload = f" --base-url {settings.base_url}" if settings.base_url else ""
+    return (
+        f"only the run log {log_path}; load it with: runfold sync {log_path.parent}"
+        f"{upload}"
+    )
+
+
+def _say_mode(run: Run, settings: Settings, why: str, verb: str, what: str) -> None:
+    """The one line init() prints (unless silent): which mode, why, and where to."""
+    if not settings.silent:
+        print(
+            f"runfold: run {run.project}/{run.id} ({run.name}) {verb} in "
+            f"{run.mode} mode{why}: {what}",
+            file=sys.stderr,
+        )
 
 
 def _set_config(run: Run, settings: Settings, config: Any) -> None:
@@ -329,6 +389,8 @@ def _unknown(http: HttpSink | None) -> bool:
 
 
 def _log_identity(run: Run, settings: Settings, exists: bool) -> None:
+    import socket
+
     body: dict[str, Any] = {
         "project": run.project,
         "id": run.id,

@@ -8,7 +8,6 @@ NumPy scalars, tensors, nested dicts, bad values) goes through ``_slow_value``.
 from __future__ import annotations
 
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,7 +21,6 @@ from ..model import RecordKind
 from .config import Config
 from .context import _forget
 from .histogram import Histogram
-from .sinks import HttpSink
 from .summary import Summary
 from .values import key_problem, number
 from .writer import Control, RunWriter
@@ -62,6 +60,9 @@ LOCAL_UI_URL = "http://127.0.0.1:8765"
 
 def _drop(item: Any) -> None:
     return None
+
+
+_pace_key = object()  # the writer's pacer among the step watchers
 
 
 class RunfoldWarning(UserWarning):
@@ -132,6 +133,7 @@ class Run:
         self._watchers: dict[int, Any] = {}  # watch(): hooks per model
         # Replaced by the writer's queue in _attach; disabled runs keep dropping.
         self._enqueue: Callable[[Any], None] = _drop
+        self._stamp: Callable[[Any], None] = _drop  # a row's (step, time): writer.py
         self._is_finished = False
         self.config = Config(
             on_change=lambda data: self._control(RecordKind.CONFIG, data),
@@ -148,6 +150,17 @@ class Run:
     def _attach(self, writer: RunWriter) -> None:
         self._writer = writer
         self._enqueue = writer.items.append
+        self._stamp = writer.stamps.append
+        writer.on_behind = self._pace
+
+    def _pace(self, pacer: Any) -> None:
+        """The writer is far behind (a pacer) or has caught up (None): while it is
+        behind, each step waits for it a little (writer.py's ``Pacer``); a step
+        watcher, so that log() pays nothing for this otherwise."""
+        if pacer is None:
+            self._watchers.pop(id(_pace_key), None)
+        else:
+            self._watchers[id(_pace_key)] = pacer
 
     def _control(self, kind: RecordKind, body: Any) -> None:
         self._enqueue(Control(kind, body))
@@ -163,7 +176,7 @@ class Run:
         them: ``log`` warns and drops, ``finish`` does nothing."""
         self._disowned = True
         self._is_finished = True
-        self._enqueue = _drop
+        self._enqueue = self._stamp = _drop
         if self._capture is not None:
             self._capture.disown()
 
@@ -293,7 +306,8 @@ class Run:
     def _close_row(self) -> None:
         """Hand the pending row (and its histograms, a record of their own) on."""
         if self._pending:
-            self._enqueue((self._step, _time(), self._pending))
+            self._stamp((self._step, _time()))  # before the dict: see writer.py
+            self._enqueue(self._pending)
             self._pending = {}
         if self._pending_histograms:
             row = [self._step, _time(), self._pending_histograms]
@@ -443,6 +457,8 @@ class Run:
         if self._is_finished:
             return
         self.unwatch()
+        if self._writer is not None:
+            self._writer.wake()  # what is queued goes out while capture stops
         if self._capture is not None:
             self._capture.stop()
         if self._pending or self._pending_histograms:
@@ -456,37 +472,9 @@ class Run:
         if self._writer is None:
             return
         self._refresh_save()
-        complete = self._writer.close()
-        self._writer.sink.close()
-        if self._writer.spilled_to is not None:
-            print(
-                f"runfold: the run log {self._writer.runlog.path} could not be written "
-                f"(disk full?); the rest of run {self.id!r} is in "
-                f"{self._writer.spilled_to}. Once there is space, load both with: "
-                f"runfold sync {self.dir} && runfold sync {self._writer.spilled_to}",
-                file=sys.stderr,
-            )
-        elif not complete:
-            print(
-                f"runfold: run {self.id!r} is safe in {self._writer.runlog.path} but not "
-                f"all of it reached {'the server' if self.mode == 'online' else 'the store'}"
-                f" ({self._writer.last_error}). Load it with: "
-                f"{self._writer.sink.sync_command(self.dir)}",
-                file=sys.stderr,
-            )
-        elif not self.silent:
-            steps = self._step - self._start_step
-            print(
-                f"runfold: run {self.project}/{self.id} ({self._name}) {state}: "
-                f"{steps} steps. {self._where_to_see()}",
-                file=sys.stderr,
-            )
+        from .ending import close_writer
 
-    def _where_to_see(self) -> str:
-        sink = self._writer.sink if self._writer else None
-        if isinstance(sink, HttpSink):
-            return f"See it at {sink.base_url}/projects/{self.project}/runs/{self.id}"
-        return "See it with: runfold ui"
+        close_writer(self._writer, self, state, self._step - self._start_step)
 
     def _refresh_save(self) -> None:
         from .files import refresh_saved

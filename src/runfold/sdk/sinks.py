@@ -4,6 +4,14 @@ One seam, several implementations (httpx transports are the model): ``LocalSink`
 ingests into the embedded store; ``HttpSink`` posts to a Runfold server (online
 mode); ``NullSink`` keeps only the run log (offline mode and shared cluster
 directories, synced later by ``runfold sync``).
+
+A record the store or server refuses as it is (text it cannot hold, a body too
+large or too deep: ``UsageError`` locally, 400/413/422 from a server) never holds
+up the records behind it (issue 18: one run name with a NUL stopped a whole run
+for good). ``deliver`` halves a refused batch until it has found the refused
+records, sends a ``lost`` marker in the place of each, so the receiver moves past
+it, and goes on; the record stays in the run log, and the refusal is said once
+(and counted when the sink closes).
 """
 
 from __future__ import annotations
@@ -11,7 +19,9 @@ from __future__ import annotations
 import gzip
 import os
 import shlex
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -19,8 +29,8 @@ from urllib.parse import quote
 import msgpack
 
 # errors.py's tree holds these; importable from here too, where callers found them.
-from ..errors import FileRefused, ServerRejected, ServerUnavailable
-from .runlog import Record, chunk_records, scan
+from ..errors import FileRefused, ServerRejected, ServerUnavailable, UsageError
+from .runlog import LOST, Record, chunk_records, packable, scan
 
 __all__ = [
     "Sink", "LocalSink", "NullSink", "HttpSink", "ServerRejected", "ServerUnavailable",
@@ -46,19 +56,105 @@ def _local_sync_command(run_dir: Path) -> str:
     return f"runfold sync {shlex.quote(str(run_dir))}"
 
 
+# ---- records the receiver refuses -----------------------------------------------
+
+
+class Refused(Exception):
+    """The receiver will not take these records as they are: resending them
+    unchanged cannot help, but the records behind them can still go."""
+
+
+class Refusals:
+    """The records a sink skipped because they were refused: the first is said on
+    stderr, all are counted (``summary`` at close)."""
+
+    def __init__(self, receiver: str, run: str, runlog_path: Path | None) -> None:
+        self.receiver = receiver
+        self.run = run
+        self.runlog_path = runlog_path
+        self.count = 0
+
+    def note(self, record: Record, why: str) -> None:
+        self.count += 1
+        if self.count == 1:
+            kept = (
+                f" It stays in the run log {self.runlog_path};"
+                if self.runlog_path
+                else ""
+            )
+            print(
+                f"runfold: {self.receiver} refused record {record[0]} ({record[1]}) "
+                f"of run {self.run}: {why}.{kept} the records after it go on "
+                "(other refusals are counted when the run ends).",
+                file=sys.stderr,
+            )
+
+    def summary(self) -> str | None:
+        if self.count < 2:
+            return None
+        kept = f"; they stay in {self.runlog_path}" if self.runlog_path else ""
+        return f"runfold: {self.receiver} refused {self.count} records of run {self.run}{kept}."
+
+
+def _first_seq(record: Record) -> int:
+    if record[1] == LOST and isinstance(record[2], dict):
+        return int(record[2].get("first", record[0]))
+    return record[0]
+
+
+def deliver(
+    chunk: list[Record], post: Callable[[list[Record]], int], refusals: Refusals
+) -> int:
+    """``post(chunk)`` (it returns the receiver's last seq); a chunk it refuses
+    is halved until the refused records are found, and each is replaced by a
+    ``lost`` marker. A refused marker cannot be skipped: ServerRejected."""
+    try:
+        return post(chunk)
+    except Refused as exc:
+        if len(chunk) > 1:
+            mid = len(chunk) // 2
+            last = deliver(chunk[:mid], post, refusals)
+            if last < chunk[mid - 1][0]:
+                return last  # a gap: the caller resends from last + 1
+            return deliver(chunk[mid:], post, refusals)
+        record = chunk[0]
+        if record[1] == LOST:
+            raise ServerRejected(
+                f"{refusals.receiver} refused to skip records it cannot take ({exc})"
+            ) from None
+        refusals.note(record, str(exc))
+        return post([(record[0], LOST, {"first": _first_seq(record)})])
+
+
 class LocalSink:
-    def __init__(self, store: Any, project: str, run_id: str) -> None:
+    def __init__(
+        self, store: Any, project: str, run_id: str, runlog_path: Path | None = None
+    ) -> None:
         self.store = store
         self.project = project
         self.run_id = run_id
+        self.refusals = Refusals("the store", f"{project}/{run_id}", runlog_path)
 
     def send(self, records: list[tuple[int, str, Any]]) -> None:
-        self.store.ingest(self.project, self.run_id, records)
+        deliver(records, self._ingest, self.refusals)
+
+    def _ingest(self, records: list[Record]) -> int:
+        try:
+            return int(self.store.ingest(self.project, self.run_id, records))
+        except UsageError as exc:  # a record the store cannot hold
+            raise Refused(str(exc).rstrip(".")) from None
+        except (ValueError, TypeError, OverflowError):
+            pass  # a value past any float: try them as the run log holds them
+        try:
+            return int(self.store.ingest(self.project, self.run_id, packable(records)))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise Refused(str(exc).rstrip(".") or type(exc).__name__) from None
 
     def heartbeat(self) -> None:
         self.store.heartbeat(self.project, self.run_id, time.time())
 
     def close(self) -> None:
+        _say(self.refusals.summary())
         self.store.close()
 
     def sync_command(self, run_dir: Path) -> str:
@@ -96,7 +192,15 @@ _CHUNK_POINTS = 50_000
 _CHUNK_RECORDS = 512
 _GZIP_ABOVE = 1 << 20
 _RETRYABLE = {408, 425, 429}
+# The records themselves were refused (too large, text the server cannot hold):
+# skipped one by one (``deliver``). Other 4xx refuse the run: sending stops.
+_REFUSED_RECORDS = {400, 413, 422}
 _FILE_CHUNK = 1 << 20
+
+
+def _say(line: str | None) -> None:
+    if line:
+        print(line, file=sys.stderr)
 
 
 def _error_text(response: Any) -> str:
@@ -111,11 +215,13 @@ class HttpSink:
 
     * Connection errors, timeouts and 5xx raise ``ServerUnavailable``: the writer
       keeps the records and retries with backoff.
+    * 400, 413 and 422 for records: the server cannot take those records as they
+      are. They are skipped (``deliver``): the server gets a ``lost`` marker in
+      their place and the records behind them go on; the run log keeps them.
     * Any other 4xx raises ``ServerRejected`` and the sink stops sending (a bad key,
-      a run id taken by another run, a record the server cannot accept: resending
-      the same bytes cannot fix it). The run log keeps everything, the reason is
-      printed once, and finish() prints the ``runfold sync`` command to run once the
-      cause is fixed.
+      a run id taken by another run: resending cannot fix it). The run log keeps
+      everything, the reason is printed once, and finish() prints the ``runfold
+      sync`` command to run once the cause is fixed.
     * The server answers the run's ``last_seq``; when it has less than was sent (it
       lost data, or this process started while it was down) the missing records are
       read back from the run log and resent. Nothing is sent twice on purpose, and a
@@ -146,6 +252,9 @@ class HttpSink:
         self.server_seq = server_seq
         self.local_seq_at_start = 0
         self.rejected: str | None = None
+        self.refusals = Refusals(
+            f"the server at {self.base_url}", f"{project}/{run_id}", self.runlog_path
+        )
         # `runfold sync` sets the log's mtime, the run's last sign of life.
         self.heartbeat_at: float | None = None
         headers = {"user-agent": "runfold"}
@@ -221,7 +330,12 @@ class HttpSink:
             raise ServerRejected(self.rejected)
 
     def _post(self, chunk: list[Record]) -> int:
-        payload = msgpack.packb([list(r) for r in chunk], use_bin_type=True)
+        try:
+            payload = msgpack.packb([list(r) for r in chunk], use_bin_type=True)
+        except (OverflowError, TypeError, ValueError):  # as the run log holds them
+            payload = msgpack.packb(
+                [list(r) for r in packable(chunk)], use_bin_type=True
+            )
         headers = {"content-type": "application/msgpack"}
         if len(payload) > _GZIP_ABOVE:
             payload = gzip.compress(payload, compresslevel=1)
@@ -231,6 +345,8 @@ class HttpSink:
             content=payload, headers=headers,
             params={"heartbeat_at": self.heartbeat_at} if self.heartbeat_at else None,
         )  # fmt: skip
+        if response.status_code in _REFUSED_RECORDS:
+            raise Refused(f"{response.status_code}: {_error_text(response)}")
         if response.status_code != 200:
             raise self._reject(response, f"records {chunk[0][0]}–{chunk[-1][0]}")
         last = int(response.json()["last_seq"])
@@ -247,14 +363,14 @@ class HttpSink:
         if not todo:
             return
         upto = todo[-1][0]
-        if todo[0][0] > self.server_seq + 1:
+        if _first_seq(todo[0]) > self.server_seq + 1:
             todo = self._from_log(self.server_seq, upto)
         for _ in range(3):
             last = 0
             for chunk in chunk_records(
                 todo, max_points=_CHUNK_POINTS, max_records=_CHUNK_RECORDS
             ):
-                last = self._post(chunk)
+                last = deliver(chunk, self._post, self.refusals)
                 if last < chunk[-1][0]:
                     break
             if last >= upto:
@@ -274,10 +390,11 @@ class HttpSink:
         return records
 
     def heartbeat(self) -> None:
-        if self.server_seq is not None:
+        if self.server_seq:  # the server has the run (its first records made it)
             self._request("POST", f"{self._run_path}/heartbeat", timeout=5.0)
 
     def close(self) -> None:
+        _say(self.refusals.summary())
         self._client.close()
         self._files_client.close()
 
@@ -285,9 +402,10 @@ class HttpSink:
 
     @property
     def takes_files(self) -> bool:
-        """Whether files may go now: the server has accepted this run (a run that
-        was down at init is checked by the first records) and nothing was refused."""
-        return self.server_seq is not None and self.rejected is None
+        """Whether files may go now: the server has this run (its first records
+        made it; a run that was down at init is checked by them) and has not
+        refused it."""
+        return bool(self.server_seq) and self.rejected is None
 
     def upload_file(self, remote: str, path: Path, size: int) -> None:
         """PUT the first ``size`` bytes of ``path`` as the run's file ``remote``,
@@ -315,6 +433,11 @@ class HttpSink:
             )
         if response.status_code in (401, 403):
             raise self._reject(response, f"file {remote}")
+        if response.status_code == 404:  # no run there (yet): its records make it
+            raise ServerUnavailable(
+                f"the server at {self.base_url} has no run {self.project}/"
+                f"{self.run_id} for {remote} yet ({_error_text(response)})"
+            )
         if response.status_code != 200:
             raise FileRefused(
                 f"the server at {self.base_url} refused {remote} "

@@ -69,7 +69,8 @@ class FileUploader(Protocol):
 def run_files(run_dir: Path) -> dict[str, Path]:
     """The files of a run the UI lists, by their path on the server: everything
     under ``files/`` (less Runfold's own bookkeeping and symlinks) and the console
-    log as ``output.log`` (unless a saved file already has that name)."""
+    log as ``output.log`` (unless a saved file already has that name, or it is a
+    symlink)."""
     files_dir = run_dir / "files"
     out: dict[str, Path] = {}
     for root, dirs, names in os.walk(files_dir):  # symlinked folders: not entered
@@ -80,7 +81,9 @@ def run_files(run_dir: Path) -> dict[str, Path]:
                 continue
             out[path.relative_to(files_dir).as_posix()] = path
     console = run_dir / OUTPUT_LOG
-    if OUTPUT_LOG not in out and console.is_file():
+    # a symlink is not the run's own console log (issue 18: the server's console
+    # route served what one pointed at; `runfold sync` must not upload it either)
+    if OUTPUT_LOG not in out and console.is_file() and not console.is_symlink():
         out[OUTPUT_LOG] = console
     return out
 

@@ -27,7 +27,10 @@ def key_problem(key: object) -> str | None:
 def number(value: Any) -> float | None:
     """A float for anything number-like (bool, NumPy scalar, 0-d array or tensor)."""
     if isinstance(value, (bool, int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past any float (10**400): not a number
+            return None
     if getattr(value, "shape", None) in ((), (1,)) and hasattr(value, "item"):
         try:
             item = value.item()

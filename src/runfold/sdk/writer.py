@@ -1,40 +1,67 @@
 """The run's background writer: queue -> run log -> sink.
 
-``log()`` appends a row to ``items`` (a deque: appending is atomic and takes no
-lock) and returns. Two daemon threads do the rest:
+``log()`` queues a row and returns: its ``(step, time)`` to ``stamps``, then its
+dict of values to ``items``, in order with the ``Control`` records there (deque
+appends are atomic and take no lock; ``put_row`` does the same). Two daemon
+threads do the rest:
 
-* the log thread wakes every ``flush_seconds`` (≤ 1 s), drains the queue, gives each
-  record its sequence number and appends the records to the run log in one write;
-  from then on they survive the process being killed;
+* the log thread wakes every ``flush_seconds`` (≤ 1 s), and goes on at once while
+  it is behind; it drains the queue a few records at a time, gives each record its
+  sequence number and appends them to the run log; from then on they survive the
+  process being killed;
 * the ship thread hands the records on to the sink (the store, or a Runfold server
-  in online mode: sinks.py), retrying with backoff when it fails, and beats the
-  run's heartbeat.
+  in online mode: sinks.py), ``SHIP_ROWS`` rows at a time, retrying with backoff
+  when it fails, and beats the run's heartbeat.
 
 They are separate so that a slow or unavailable sink never delays the run log. A
 third, the file thread (uploads.py), copies changed ``run.save`` files and, online,
 uploads the run's files; ``close`` gives it the same deadline as the records.
+
+What a fast loop costs (issue 19):
+
+* Pacing. Once more than ``MAX_ROWS_IN_FLIGHT`` rows are queued or on their way to
+  a healthy sink, the writer hands the run a ``Pacer`` (``on_behind``): until the
+  writer has caught up, each step wakes it and waits, ``PACE_WAIT_S`` at most.
+  Memory stays bounded and ``finish()`` has little left to write. The writer
+  checks at each write and each shipped batch, and every ``_BUSY_S`` for a while
+  after ``log()`` was last fast; ``log()`` itself pays nothing for this.
+* No garbage-collector work per queued row. A dict of numbers is not tracked by
+  the collector, nor a tuple of two numbers once it has been seen; a tuple holding
+  a dict is, for good, and full collections over 100,000 queued ``(step, time,
+  dict)`` tuples stalled ``log()`` for 20-90 ms. So rows are queued as a dict plus
+  a stamp, and held as ``_Rows`` (lists of steps, times and dicts) until the run
+  log and the sink take them as tuples.
+* Small records (``MAX_ROWS_PER_RECORD``): one record is packed by one msgpack
+  call, which holds the GIL; 10,000 rows held it ~10 ms.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerRejected
 from ..model import RecordKind
-from .runlog import Record, RunLogWriter
-from .sinks import Sink
-from .uploads import FileThread, FileUploader
 
-__all__ = ["RunWriter", "Control"]
+if TYPE_CHECKING:  # imported when a writer starts: not by ``import runfold``
+    from .runlog import Record, RunLogWriter
+    from .sinks import Sink
+    from .uploads import FileUploader
 
-MAX_ROWS_PER_RECORD = 10_000
+__all__ = ["RunWriter", "Control", "Pacer", "MAX_ROWS_IN_FLIGHT"]
+
+MAX_ROWS_PER_RECORD = 1_000
+_RECORDS_PER_WRITE = 4
+_BEHIND = 256  # items queued after a flush: the log thread goes on at once
+_BUSY_S = 0.005  # how often the log thread looks while log() is fast
+SHIP_ROWS = 2_000  # per sink.send: ~6 ms of ingest, and most of its speed
+MAX_ROWS_IN_FLIGHT = 10_000  # ~8 MiB of rows of 8 floats
+PACE_WAIT_S = 0.001  # a slow disk or store slows log() down; it never stops it
 _BACKOFF_MAX_S = 30.0
 _HISTORY = RecordKind.HISTORY  # bound once: the drain loop runs for every row
 
@@ -49,9 +76,46 @@ class Control:
         self.body = body
 
 
-def _as_floats(rows: list[Any]) -> list[Any]:
-    """Rows whose values msgpack refused (an int past 64 bits): send them as floats."""
-    return [(s, t, {k: float(v) for k, v in row.items()}) for s, t, row in rows]
+class _Rows:
+    """A history record's rows while the writer holds them (see the module's
+    docstring); ``plain()`` gives the ``(step, timestamp, values)`` rows that the
+    run log and the sinks take."""
+
+    __slots__ = ("steps", "times", "values")
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.times: list[float] = []
+        self.values: list[dict[str, Any]] = []
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def plain(self) -> list[Any]:
+        return list(zip(self.steps, self.times, self.values, strict=True))
+
+
+class Pacer:
+    """A step watcher (as ``watch()``'s) the writer gives the run while it is far
+    behind: each step waits for the writer a little."""
+
+    def __init__(self, writer: RunWriter) -> None:
+        self._writer = writer
+
+    def on_step(self, step: int) -> None:
+        self._writer.make_room()
+
+    def remove(self) -> None:
+        return None
+
+
+def _plain(record: Record) -> Record:
+    seq, kind, body = record
+    return (seq, kind, body.plain()) if type(body) is _Rows else record
+
+
+def _rows_in(records: list[Record]) -> int:
+    return sum(len(body) for _, _, body in records if type(body) is _Rows)
 
 
 class RunWriter:
@@ -68,6 +132,7 @@ class RunWriter:
         uploader: FileUploader | None = None,
     ) -> None:
         self.items: deque[Any] = deque()
+        self.stamps: deque[tuple[int, float]] = deque()
         self.runlog = runlog
         self.sink = sink
         self.flush_seconds = flush_seconds
@@ -89,6 +154,16 @@ class RunWriter:
         self._ship_stopping = threading.Event()
         self._warned: set[str] = set()
         self.last_error: str | None = None
+        # Rows drained from ``items`` that the sink does not have yet; 0 while the
+        # run log or the sink fails: then log() is never made to wait.
+        self.in_flight = 0
+        self._rows_unshipped = 0
+        self._is_failing = False
+        self._counts = threading.Lock()
+        self._room = threading.Event()
+        self._pacer: Pacer | None = None
+        # Set by the run: called with a Pacer when behind, None once caught up.
+        self.on_behind: Callable[[Pacer | None], None] | None = None
         self._log_thread = threading.Thread(
             target=self._log_loop, name="runfold-log", daemon=True
         )
@@ -97,24 +172,34 @@ class RunWriter:
         )
         self._log_thread.start()
         self._ship_thread.start()
+        from .uploads import FileThread
+
         self.files = FileThread(runlog.path.parent, uploader)
 
     # ---- log thread ---------------------------------------------------------
 
     def _log_loop(self) -> None:
+        # Pacing (above) needs the writer to look: for a flush interval after
+        # log() was last fast (a flush found _BEHIND items, or it was paced),
+        # the thread looks every _BUSY_S rather than every flush_seconds.
+        busy_until = 0.0
         while not self._stopping.is_set():
-            self._wake.wait(self.flush_seconds)
+            if len(self.items) < _BEHIND:  # else it is behind: go on at once
+                busy = time.monotonic() < busy_until
+                self._wake.wait(_BUSY_S if busy else self.flush_seconds)
             self._wake.clear()
-            self._flush_for_tickets()
+            if self._flush_for_tickets() >= _BEHIND or self._pacer is not None:
+                busy_until = time.monotonic() + self.flush_seconds
         self._flush_for_tickets()
 
-    def _flush_for_tickets(self) -> None:
+    def _flush_for_tickets(self) -> int:
         with self._tickets:
             ticket = self._ticket
-        self.flush_to_log()
+        drained = self.flush_to_log()
         with self._tickets:
             self._done_ticket = ticket
             self._tickets.notify_all()
+        return drained
 
     def request_flush(self, timeout: float = 10.0) -> bool:
         """Have the log thread drain the queue into the run log, and wait for it.
@@ -131,28 +216,36 @@ class RunWriter:
         with self._tickets:
             return self._tickets.wait_for(lambda: self._done_ticket >= ticket, timeout)
 
-    def _drain(self) -> list[Record]:
+    def _drain(self, limit: int) -> list[Record]:
+        """Records of at most ``limit`` items from the queue."""
         records: list[Record] = []
-        rows: list[Any] = []
+        rows = _Rows()
+        values = rows.values
         items = self.items
+        stamp = self.stamps.popleft
         observe = self._observe
-        while True:
+        for _ in range(limit):
             try:
                 item = items.popleft()
             except IndexError:
                 break
-            if type(item) is tuple:
-                rows.append(item)
-                observe(item[2])
-                if len(rows) >= MAX_ROWS_PER_RECORD:
+            if type(item) is dict:
+                step, at = stamp()
+                rows.steps.append(step)
+                rows.times.append(at)
+                values.append(item)
+                observe(item)
+                if len(values) >= MAX_ROWS_PER_RECORD:
                     records.append(self._record(_HISTORY, rows))
-                    rows = []
+                    rows = _Rows()
+                    values = rows.values
             else:
-                if rows:
+                if values:
                     records.append(self._record(_HISTORY, rows))
-                    rows = []
+                    rows = _Rows()
+                    values = rows.values
                 records.append(self._record(item.kind, item.body))
-        if rows:
+        if values:
             records.append(self._record(_HISTORY, rows))
         return records
 
@@ -160,35 +253,50 @@ class RunWriter:
         self._seq += 1
         return (self._seq, kind, body)
 
-    def flush_to_log(self) -> None:
-        """Drain the queue into the run log (the log thread's job)."""
+    def flush_to_log(self) -> int:
+        """Drain what is queued now into the run log (the log thread's job), a few
+        records at a time, each write handed to the ship thread at once; return
+        how many items were queued."""
+        batch = MAX_ROWS_PER_RECORD * _RECORDS_PER_WRITE
         with self._log_lock:
-            self._unlogged.extend(self._drain())
-            if not self._unlogged:
-                return
-            try:
-                self._append(self._unlogged)
-            except OSError as exc:
-                # Disk full or gone: keep the records in memory and try again on
-                # the next flush; nothing accepted by log() is dropped.
-                self._warn_once(
-                    "runlog",
-                    f"runfold: cannot write the run log {self.runlog.path} ({exc}); "
-                    f"keeping {len(self._unlogged)} records in memory and retrying.",
-                )
-                return
-            self._unshipped.append(self._unlogged)
-            self._unlogged = []
-        self._ship_wake.set()
+            queued = left = len(self.items)
+            while True:
+                records = self._drain(min(left, batch))
+                left -= batch
+                self._count(_rows_in(records))
+                self._unlogged.extend(records)
+                if not self._unlogged:
+                    return queued
+                try:
+                    self._append(self._unlogged)
+                except OSError as exc:
+                    # Disk full or gone: keep the records in memory and try again
+                    # on the next flush; nothing accepted by log() is dropped.
+                    self._warn_once(
+                        "runlog",
+                        f"runfold: cannot write the run log {self.runlog.path} "
+                        f"({exc}); keeping {len(self._unlogged)} records in memory "
+                        "and retrying.",
+                    )
+                    self._count(0, failing=True)
+                    return queued
+                self._unshipped.append(self._unlogged)
+                self._unlogged = []
+                self._ship_wake.set()
+                if left <= 0:
+                    return queued
 
     def _append(self, records: list[Record]) -> None:
         try:
-            self.runlog.append(records)
+            self.runlog.append([_plain(r) for r in records])
         except (OverflowError, TypeError, ValueError):
-            for i, (seq, kind, body) in enumerate(records):
-                if kind == _HISTORY:
-                    records[i] = (seq, kind, _as_floats(body))
-            self.runlog.append(records)
+            # An int past 64 bits: the run log and the sink get floats.
+            for _, _, body in records:
+                if type(body) is _Rows:
+                    body.values = [
+                        {k: float(v) for k, v in row.items()} for row in body.values
+                    ]
+            self.runlog.append([_plain(r) for r in records])
 
     # ---- ship thread --------------------------------------------------------
 
@@ -200,9 +308,10 @@ class RunWriter:
         retry_at = 0.0
         last_beat = 0.0
         while True:
-            idle = min(self.heartbeat_seconds, 0.5)
-            wait = max(0.0, retry_at - time.monotonic()) if backoff else idle
-            self._ship_wake.wait(wait)
+            if backoff or not self._unshipped:  # else there is more to ship now
+                idle = min(self.heartbeat_seconds, 0.5)
+                wait = max(0.0, retry_at - time.monotonic()) if backoff else idle
+                self._ship_wake.wait(wait)
             self._ship_wake.clear()
             now = time.monotonic()
             if now >= retry_at:
@@ -212,10 +321,12 @@ class RunWriter:
                     cap = 1.0 if self._ship_stopping.is_set() else _BACKOFF_MAX_S
                     backoff = min(max(0.1, backoff * 2), cap)
                     retry_at = time.monotonic() + backoff
-            if now - last_beat >= self.heartbeat_seconds:
+            stopping = self._ship_stopping.is_set()
+            # Finishing, the records just shipped are the last sign of life.
+            if now - last_beat >= self.heartbeat_seconds and not stopping:
                 last_beat = now
                 self._try(self.sink.heartbeat)
-            if self._ship_stopping.is_set():
+            if stopping:
                 late = time.monotonic() > self._give_up_at
                 if not self._unshipped or late or self.is_rejected:
                     return
@@ -225,13 +336,19 @@ class RunWriter:
     is_rejected = False  # the sink refused for good: retrying cannot help
 
     def _ship_batch(self) -> bool:
+        """Send the oldest writes, up to SHIP_ROWS rows; False when the sink failed."""
         if not self._unshipped:
             return True
-        batches = [self._unshipped.popleft() for _ in range(len(self._unshipped))]
-        records = [r for batch in batches for r in batch]
+        batches: list[list[Record]] = []
+        rows = 0
+        while self._unshipped and (not batches or rows < SHIP_ROWS):
+            batches.append(self._unshipped.popleft())
+            rows += _rows_in(batches[-1])
+        records = [_plain(r) for batch in batches for r in batch]
         try:
             self.sink.send(records)
         except Exception as exc:  # noqa: BLE001 - any sink failure is retried
+            self._count(0, failing=True)
             self._unshipped.extendleft(reversed(batches))
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.is_rejected = isinstance(exc, ServerRejected)
@@ -244,10 +361,43 @@ class RunWriter:
                 f"in {self.runlog.path}; {then}.",
             )
             return False
+        self._count(-rows, failing=False)
         with self._shipped:
             self.shipped_seq = records[-1][0]
             self._shipped.notify_all()
         return True
+
+    # ---- pacing log() -------------------------------------------------------
+
+    def _count(self, rows: int, failing: bool | None = None) -> None:
+        """Rows on their way (+) or delivered (-); whether the disk or sink fails;
+        and so whether log() must be paced."""
+        with self._counts:
+            self._rows_unshipped += rows
+            if failing is not None:
+                self._is_failing = failing
+            self.in_flight = 0 if self._is_failing else self._rows_unshipped
+            behind = len(self.items) + self.in_flight
+            if behind > MAX_ROWS_IN_FLIGHT and self._pacer is None:
+                self._pacer = Pacer(self)
+            elif behind <= MAX_ROWS_IN_FLIGHT // 2 and self._pacer is not None:
+                self._pacer = None
+                self._room.set()
+            else:
+                return
+            if self.on_behind is not None:
+                self.on_behind(self._pacer)
+
+    def put_row(self, step: int, at: float, values: dict[str, Any]) -> None:
+        """Queue one row (``Run`` does the same inline, as fast as it can)."""
+        self.stamps.append((step, at))
+        self.items.append(values)
+
+    def make_room(self) -> None:
+        """Wake the writer and let it work, for PACE_WAIT_S at most."""
+        self._room.clear()
+        self._wake.set()
+        self._room.wait(PACE_WAIT_S)
 
     def _try(self, fn: Callable[[], None]) -> None:
         try:
@@ -271,9 +421,16 @@ class RunWriter:
         with self._shipped:
             return self._shipped.wait_for(lambda: self.shipped_seq >= target, timeout)
 
+    def wake(self) -> None:
+        """Start writing (and shipping) what is queued now; returns at once."""
+        self._wake.set()
+
     def close(self, timeout: float | None = None) -> bool:
         """Flush, stop both threads; True when every record reached the sink within
-        ``timeout`` (default: the writer's ``close_timeout``)."""
+        ``timeout`` (default: the writer's ``close_timeout``).
+
+        Nothing here sleeps: each thread is woken, does its last work and ends,
+        and close() returns as soon as they have (issue 19)."""
         if timeout is None:
             timeout = self.close_timeout
         self._stopping.set()
@@ -286,7 +443,6 @@ class RunWriter:
         self._ship_thread.join(timeout + 1.0)
         self.files.join(max(0.0, self._give_up_at - time.monotonic()) + 1.0)
         done = self.shipped_seq >= self._seq and not self._unlogged
-        self._try(self.sink.heartbeat)
         self.runlog.close()
         if self._unlogged:
             self.spilled_to = self._spill(self._unlogged)
@@ -299,15 +455,18 @@ class RunWriter:
 
     def _spill(self, records: list[Record]) -> Path | None:
         """The run log cannot be written (disk full): put what is left in memory into
-        a run log under the temp directory, laid out so ``runfold sync`` finds it."""
+                a run log in this user's private spill directory (``runlog.private_spill_dir``:
+        0700, under the temp directory), laid out so ``runfold sync`` finds it."""
+        from .runlog import RunLogWriter, private_spill_dir
+
         run_dir = self.runlog.path.parent
-        target = (
-            Path(tempfile.gettempdir()) / "runfold-spill" / run_dir.parent.name
-            / run_dir.name / self.runlog.path.name
-        )  # fmt: skip
         try:
+            target = (
+                private_spill_dir() / run_dir.parent.name / run_dir.name
+                / self.runlog.path.name
+            )  # fmt: skip
             spill = RunLogWriter(target)
-            spill.append(records)
+            spill.append([_plain(r) for r in records])
             spill.close()
         except OSError:
             return None

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
-from ..errors import UsageError
+from ..errors import PayloadTooLarge, UsageError
 from ..query import ReadCache
 from ..store.base import Store
 from .auth import SESSION_COOKIE, RateLimiter, authorize
@@ -57,7 +57,7 @@ class BodyLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
-                raise _TooLarge()
+                raise _TooLarge(_too_large_message(self.limit))
             return message
 
         try:
@@ -68,16 +68,19 @@ class BodyLimit:
     async def _too_large(self, send: Send) -> None:
         import json
 
-        body = json.dumps(error_body(413, (
-            f"Request body is larger than {self.limit} bytes. Send smaller batches."
-        ))).encode()  # fmt: skip
+        body = json.dumps(error_body(413, _too_large_message(self.limit))).encode()
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json")]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(PayloadTooLarge):
+    """Raised while the body is read; FastAPI may wrap it in a 400, which the
+    error handlers unwrap (server/errors.py)."""
+
+
+def _too_large_message(limit: int) -> str:
+    return f"Request body is larger than {limit} bytes. Send smaller batches."
 
 
 def _is_file_upload(scope: Scope) -> bool:

@@ -3,6 +3,12 @@
     {"ok": false, "error": "what was wrong and what to do", "errors": [...], "status": N}
 
 A 500 logs its traceback here and tells the client only to look at the server log.
+Two kinds of failure are the request's fault wherever they happen, and answer 400
+(issue 18, "13 requests answer 500"): JSON nested past the interpreter's recursion
+limit, and text with NUL, which PostgreSQL cannot take (the routes that write
+refuse both first; this is the net under the rest). An error raised while the
+body was read (a body past the size limit: 413) keeps its own status, not the
+400 FastAPI wraps it in.
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ __all__ = ["error_body", "install_error_handlers", "INTERNAL_ERROR"]
 
 logger = logging.getLogger("runfold.server")
 INTERNAL_ERROR = "Internal error; see the server log."
+TOO_DEEP = (
+    "The request nests lists or objects too deeply to be read; flatten it "
+    "(e.g. config keys like 'a.b.c')."
+)
+NUL_TEXT = (
+    "The request holds text with a NUL character ('\\x00'), which Runfold does not "
+    "store or look up (PostgreSQL cannot); remove it."
+)
 
 
 def error_body(
@@ -76,6 +90,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if isinstance(cause, RunfoldError) and exc.status_code == 400:
+            return await runfold_error(request, cause)  # raised reading the body
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = (
@@ -87,7 +104,29 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return _respond(exc.status_code, message)
 
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        return _respond(400, TOO_DEEP)
+
+    _install_postgres_handler(app)
+
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _respond(500, INTERNAL_ERROR)
+
+
+def _install_postgres_handler(app: FastAPI) -> None:
+    """psycopg's ``DataError`` for a NUL in text: 400 (without PostgreSQL support
+    installed there is nothing to catch)."""
+    try:
+        from psycopg import DataError
+    except ImportError:
+        return
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        if "NUL" in str(exc):
+            return _respond(400, NUL_TEXT)
+        logger.exception("database error on %s %s", request.method, request.url.path)
         return _respond(500, INTERNAL_ERROR)

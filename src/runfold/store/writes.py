@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RunNotFound, UsageError
-from ..model import EDITABLE_FIELDS, RecordKind
+from ..model import EDITABLE_FIELDS, STATE_ORDER, RecordKind
 from .sqlbase import SQLBase
 
 if TYPE_CHECKING:
@@ -30,6 +30,87 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=True, default=str)
 
 
+# ---- what the store can hold, the same on SQLite and PostgreSQL (issue 18) ----
+#
+# PostgreSQL's text cannot hold NUL (a run named "a\0b" answered 500, and the SDK
+# resent it for ever), and a number column takes no text. Both backends refuse
+# such values alike, with UsageError (400 at the server) before any SQL runs, so
+# a run is never stored on one backend and refused by the other. Config, summary
+# and meta are JSON, where NUL is escaped: they take any text.
+
+_TEXT_FIELDS = ("name", "group", "job_type", "notes", "host")
+NUL_TEXT = (
+    "{where} has a NUL character in {field} ({value!r:.60}): Runfold's text cannot "
+    "hold NUL (PostgreSQL cannot store it); remove it."
+)
+
+
+def check_text(where: str, field: str, value: Any) -> None:
+    """UsageError unless ``value`` is None or text without NUL."""
+    if value is None:
+        return
+    if type(value) is not str:
+        raise UsageError(f"{where}: {field} must be text, not {type(value).__name__}.")
+    if "\x00" in value:
+        raise UsageError(NUL_TEXT.format(where=where, field=field, value=value))
+
+
+def _check_number(where: str, field: str, value: Any, kind: type = float) -> None:
+    """UsageError unless ``value`` is None or a number the column holds (a
+    PostgreSQL BIGINT for ``int``)."""
+    if kind is int:
+        ok = isinstance(value, int) and -(1 << 63) <= value < (1 << 63)
+    else:
+        ok = isinstance(value, (int, float)) and value == value
+    if value is not None and not ok:
+        raise UsageError(f"{where}: {field} must be a number, not {value!r:.40}.")
+
+
+def _check_record(where: str, kind: str, body: Any) -> None:
+    """Refuse a run, update or finish record whose fields the store cannot hold."""
+    if kind in (RecordKind.RUN, RecordKind.UPDATE):
+        if "name" in body and not body["name"]:
+            raise UsageError(f"{where}: name must be non-empty text.")
+        for field in _TEXT_FIELDS:
+            check_text(where, field, body.get(field))
+        tags = body.get("tags")
+        if tags is not None and not isinstance(tags, (list, tuple)):
+            raise UsageError(f"{where}: tags must be a list of text.")
+        for tag in tags or ():
+            if type(tag) is not str:
+                raise UsageError(f"{where}: tags must be text, not {tag!r:.40}.")
+            check_text(where, "tags", tag)
+        for field in ("heartbeat_seconds", "created_at"):
+            _check_number(where, field, body.get(field))
+    elif kind == RecordKind.FINISH:
+        state = body.get("state", "finished")
+        if state not in STATE_ORDER:
+            raise UsageError(
+                f"{where}: state {state!r:.40} is not one of {', '.join(STATE_ORDER)}."
+            )
+        _check_number(where, "exit_code", body.get("exit_code"), int)
+        _check_number(where, "at", body.get("at"))
+
+
+def check_metric_keys(keys: list[str]) -> None:
+    for key in keys:
+        check_text("A metric key", "its name", key)
+
+
+# The run-log reader's marker for records that damage took (``sdk.runlog.LOST``):
+# ``[last lost seq, "lost", {"first": first lost seq, ...}]``. Never written by a
+# run, so not a ``RecordKind``.
+LOST = "lost"
+
+
+def lost_first(seq: int, body: Any) -> int | None:
+    """The first seq a ``lost`` marker at ``seq`` stands for; None if malformed."""
+    first = body.get("first") if isinstance(body, dict) else None
+    if type(first) is not int or not 1 <= first <= seq:
+        return None
+    return first
+
+
 class _RunChanges:
     """What a batch of records does to one run, gathered before the SQL runs."""
 
@@ -40,6 +121,31 @@ class _RunChanges:
         self.system_rows: list[Any] = []
         self.histograms: list[Any] = []
         self.last_seq = row["last_seq"]
+        self.lost = 0
+
+    def take(self, seq: int, kind: str, body: Any) -> bool:
+        """Apply the record if it is the next one; False at a gap (stop there)."""
+        if seq <= self.last_seq:
+            return True  # a replay: already applied
+        if kind == LOST:
+            # Records first..seq can come from no copy of the run log: move past
+            # them once every earlier record is here, and count them in meta.
+            first = lost_first(seq, body)
+            if first is None or first > self.last_seq + 1:
+                return False
+            self.lost += seq - self.last_seq
+            self.last_seq = seq
+            return True
+        if seq > self.last_seq + 1:
+            return False
+        self.apply(seq, kind, body)
+        return True
+
+    def lost_meta(self) -> None:
+        if self.lost:
+            meta = json.loads(self.fields.get("meta", self.row["meta"]))
+            meta["lost_records"] = int(meta.get("lost_records") or 0) + self.lost
+            self.fields["meta"] = _dumps(meta)
 
     def apply(self, seq: int, kind: str, body: Any) -> None:
         self.last_seq = seq
@@ -88,6 +194,9 @@ class _RunChanges:
                 self.fields["meta"] = _dumps(body["meta"])
 
 
+_CHECKED_KINDS = frozenset({RecordKind.RUN, RecordKind.UPDATE, RecordKind.FINISH})
+
+
 class RunWritesMixin(SQLBase):
     """``ingest``, ``heartbeat`` and ``update_run`` of ``SQLStore``."""
 
@@ -100,17 +209,19 @@ class RunWritesMixin(SQLBase):
         heartbeat_at: float | None = None,
     ) -> int:
         now = time.time()
+        for seq, kind, body in records:
+            if kind in _CHECKED_KINDS:
+                _check_record(f"Record {seq} ({kind})", kind, body)
         with self._write() as cur:
             project_id = self._project_id(cur, project, create=True)
             row = self._run_for_ingest(cur, project_id, run_id, records, now)
             changes = _RunChanges(row)
             for seq, kind, body in records:
-                if seq == changes.last_seq + 1:
-                    changes.apply(seq, kind, body)
-                elif seq > changes.last_seq + 1:
-                    # A gap: earlier records have not arrived. Stop here rather than
-                    # skip them for good; the caller replays from last_seq + 1.
+                # At a gap, earlier records have not arrived: stop here rather than
+                # skip them for good; the caller replays from last_seq + 1.
+                if not changes.take(seq, kind, body):
                     break
+            changes.lost_meta()
             if changes.last_seq == row["last_seq"]:
                 if heartbeat_at is not None:
                     self._set_heartbeat(cur, row["pk"], heartbeat_at)
@@ -243,6 +354,7 @@ class RunWritesMixin(SQLBase):
         )
 
     def _metric_ids(self, cur: Any, project_id: int, keys: list[str]) -> dict[str, int]:
+        check_metric_keys(keys)
         ids: dict[str, int] = {}
         for key in keys:
             sql = "SELECT id FROM metrics WHERE project_id = ? AND key = ?"
@@ -280,6 +392,7 @@ class RunWritesMixin(SQLBase):
                 f"Cannot change {sorted(unknown)} of a run; editable fields are "
                 f"{', '.join(EDITABLE_FIELDS)}."
             )
+        _check_record(f"Run {run_id!r}", RecordKind.UPDATE, changes)
         fields = {
             k: (_dumps(v) if k in ("tags", "config") else v) for k, v in changes.items()
         }

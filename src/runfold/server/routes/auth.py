@@ -7,6 +7,12 @@
 Login sets ``runfold_session`` (HttpOnly, SameSite=Strict; Secure over https) and
 ``runfold_csrf`` (readable by the page, which sends it back as X-CSRF-Token on
 writes). A form post (the home page's login form) is answered with a redirect to /.
+
+Login CSRF (issue 18: a cross-site ``text/plain`` post holding JSON logged the
+visitor in as the attacker): the body must be ``application/json`` (a page of
+another site cannot send that without a CORS preflight, which this server never
+grants) or the home page's form, which must come with this server's own
+``Origin`` (or ``Referer``); any ``Origin`` sent must be this server's.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 
@@ -44,6 +50,10 @@ BAD_LOGIN = (
 NOT_TEAM_MODE = "This server is not in team mode: no login is needed."
 BAD_LOGIN_BODY = 'Send {"user": NAME, "key": API_KEY} as JSON, or a form.'
 CROSS_SITE_LOGIN = "Login forms are accepted only from this server's own pages."
+LOGIN_TYPE = (
+    'Send the login as application/json ({{"user": NAME, "key": API_KEY}}), '
+    "not {value!r}."
+)
 
 
 _LOGIN_PAGE = (
@@ -80,7 +90,10 @@ class SessionOut(BaseModel):
 
 def _login_fields(body: bytes, content_type: str) -> tuple[str, str, bool]:
     """(user, key, whether it came from a form)."""
-    is_form = content_type.startswith("application/x-www-form-urlencoded")
+    kind = content_type.split(";")[0].strip().lower()
+    is_form = kind == "application/x-www-form-urlencoded"
+    if not is_form and kind != "application/json":
+        raise HTTPException(415, LOGIN_TYPE.format(value=content_type or "none"))
     try:
         if is_form:
             value: Any = dict(parse_qsl(body.decode("utf-8")))
@@ -96,10 +109,13 @@ def _login_fields(body: bytes, content_type: str) -> tuple[str, str, bool]:
     return user, key.strip(), is_form
 
 
-def _check_same_origin(request: Request) -> None:
-    """A form can be posted from any site (login CSRF): accept ours only."""
+def _check_same_origin(request: Request, *, required: bool) -> None:
+    """A form can be posted from any site (login CSRF): accept ours only; a form
+    that says nothing of where it comes from is refused (``required``)."""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if origin and urlsplit(origin).netloc != request.headers.get("host"):
+    if origin is None and not required:
+        return
+    if origin is None or urlsplit(origin).netloc != request.headers.get("host"):
         raise Forbidden(CROSS_SITE_LOGIN)
 
 
@@ -114,8 +130,7 @@ def login(request: Request, body: RawBody) -> Response:
     if not request.app.state.team_mode:
         raise UsageError(NOT_TEAM_MODE)
     user, key, is_form = _login_fields(body, request.headers.get("content-type", ""))
-    if is_form:
-        _check_same_origin(request)
+    _check_same_origin(request, required=is_form)
     store = request.app.state.store
     opened = store.create_session(user, key)
     if opened is None and is_form:  # a person at the form: show it again, with why

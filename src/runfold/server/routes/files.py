@@ -1,7 +1,16 @@
-"""A run's files (download) and console log (with search)."""
+"""A run's files (download) and console log (with search).
+
+Both read through ``file_in``, the one path check: the file must resolve (after
+every symlink) to a regular file inside its folder of the run (issue 18: a
+symlinked ``output.log`` served /etc/passwd). Files go out as downloads
+(``Content-Disposition: attachment``), sandboxed by their own CSP, and with a
+type a browser will not run as a script or a page: only images keep theirs, for
+report blocks that show them.
+"""
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +23,10 @@ from ..deps import ApiDep, run_dir
 router = APIRouter(tags=["files"])
 
 MAX_LINES = 10_000
+# Types shown inline by the UI (an <img> in a report). SVG is not among them: it
+# can carry scripts.
+_INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
 
 
 def _run_dir(request: Request, api: Any, project: str, run_id: str) -> Path:
@@ -24,24 +37,38 @@ def _run_dir(request: Request, api: Any, project: str, run_id: str) -> Path:
     return directory
 
 
+def file_in(directory: Path, folder: str, path: str) -> Path | None:
+    """``directory/folder/path`` resolved, if it is a regular file inside
+    ``directory/folder`` (itself inside ``directory``); None otherwise."""
+    try:
+        root = (directory / folder).resolve()  # a `files` symlink must not lead out
+        if not root.is_relative_to(directory.resolve()):
+            return None
+        target = (root / path).resolve()
+        return target if target.is_relative_to(root) and target.is_file() else None
+    except (OSError, ValueError):  # a name no filesystem holds (too long, a NUL)
+        return None
+
+
 @router.get("/projects/{project}/runs/{run_id}/files/{path:path}")
 def download_file(
     project: str, run_id: str, path: str, request: Request, api: ApiDep
 ) -> FileResponse:
     """One of the run's saved files, as a download. Paths cannot leave the run."""
     directory = _run_dir(request, api, project, run_id)
-    root = (directory / "files").resolve()  # a `files` symlink must not lead out
-    try:
-        target = (root / path).resolve()
-        found = target.is_relative_to(root) and target.is_file()
-    except OSError:  # a name the filesystem cannot hold (too long, ...): not there
-        found = False
-    if not root.is_relative_to(directory) or not found:
+    target = file_in(directory, "files", path)
+    if target is None:
         raise NotFound(
             f"Run {run_id!r} has no file {path!r}. Its files are listed by "
             f"GET /api/v1/projects/{project}/runs/{run_id}."
         )
-    return FileResponse(target, filename=target.name)
+    guessed = mimetypes.guess_type(target.name)[0]
+    kind = guessed if guessed in _INLINE_TYPES else "application/octet-stream"
+    return FileResponse(
+        target, filename=target.name, media_type=kind,
+        headers={"Content-Security-Policy": FILE_CSP,
+                 "X-Content-Type-Options": "nosniff"},
+    )  # fmt: skip
 
 
 @router.get("/projects/{project}/runs/{run_id}/output")
@@ -59,12 +86,10 @@ def console_output(
     only those containing ``q`` (case-insensitive). An online run uploads it as one
     of its files, so that copy is read where the run wrote none here."""
     directory = _run_dir(request, api, project, run_id)
-    log = directory / "output.log"
-    if not log.is_file():
-        log = directory / "files" / "output.log"
-    lines = (
-        log.read_text("utf-8", errors="replace").splitlines() if log.is_file() else []
+    log = file_in(directory, ".", "output.log") or file_in(
+        directory, "files", "output.log"
     )
+    lines = log.read_text("utf-8", errors="replace").splitlines() if log else []
     total = len(lines)
     if q:
         needle = q.lower()

@@ -9,7 +9,15 @@
 Records are the run log's own ``[seq, kind, body]`` triples, sent as msgpack (the
 SDK) or JSON, optionally gzipped. Ingest is idempotent by (run, seq): a replayed
 batch adds nothing, and a batch that starts past what the server has is applied up
-to the gap; the reply's ``last_seq`` tells the client where to resend from.
+to the gap; the reply's ``last_seq`` tells the client where to resend from. A
+``lost`` marker (``[seq, "lost", {"first": n}]``) says records n..seq are gone for
+good (run-log damage, or a record this server refused): ingest moves past them.
+
+What the server cannot store is refused with 400 before anything is written, the
+same over SQLite and PostgreSQL: text with NUL or past its length
+(``settings.TEXT_LIMITS``), metric keys over ``MAX_METRIC_KEY`` characters, JSON
+nested deeper than ``jsonsafe.MAX_DEPTH``. Heartbeats and file uploads need the run
+to exist (404): its first records create it.
 """
 
 from __future__ import annotations
@@ -25,11 +33,18 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Depends, Request
 
-from ...errors import Conflict, NotFound, PayloadTooLarge, UsageError
+from ...errors import Conflict, NotFound, PayloadTooLarge, RunNotFound, UsageError
 from ...model import RECORD_KINDS, ROW_KINDS, RecordKind
-from ...settings import validate_project, validate_run_id
+from ...settings import (
+    MAX_METRIC_KEY,
+    TEXT_LIMITS,
+    text_problem,
+    validate_project,
+    validate_run_id,
+)
+from ...store.writes import LOST, lost_first
 from ..deps import StoreDep, run_dir
-from ..jsonsafe import json_safe
+from ..jsonsafe import MAX_DEPTH, TOO_DEEP, json_safe, nests_deeper
 
 __all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "parse_records"]
 
@@ -115,11 +130,20 @@ def create_run(project: str, body: RawBody, store: StoreDep) -> dict[str, Any]:
     })  # fmt: skip
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def _json_loads(body: bytes) -> Any:
     try:
         value = json.loads(body or b"null")
     except ValueError as exc:
         raise UsageError(f"Body is not valid JSON ({exc}).") from None
+    except RecursionError:
+        raise UsageError(TOO_DEEP.format(what="The body", limit=MAX_DEPTH)) from None
+    if nests_deeper(value, MAX_DEPTH + 3):  # + the batch, a record, its rows
+        raise UsageError(TOO_DEEP.format(what="The body", limit=MAX_DEPTH))
+    return value
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    value = _json_loads(body)
     if not isinstance(value, dict):
         raise UsageError(
             f"Body must be a JSON object, not {type(value).__name__}; "
@@ -163,10 +187,7 @@ def _decode(body: bytes, content_type: str) -> Any:
                 f"Body is not valid msgpack ({type(exc).__name__}: {exc})."
             ) from None
     if kind in ("application/json", ""):
-        try:
-            return json.loads(body)
-        except ValueError as exc:
-            raise UsageError(f"Body is not valid JSON ({exc}).") from None
+        return _json_loads(body)
     raise UsageError(BAD_TYPE.format(value=content_type))
 
 
@@ -188,6 +209,13 @@ def parse_records(value: Any) -> list[tuple[int, str, Any]]:
                 "increasing within a batch."
             )
         previous = seq
+        if kind == LOST:
+            if lost_first(seq, body) is None:
+                raise UsageError(
+                    f'Record {i} (lost) must have {{"first": n}} with 1 ≤ n ≤ {seq}.'
+                )
+            records.append((seq, LOST, {"first": body["first"]}))
+            continue
         if kind not in RECORD_KINDS:
             raise UsageError(
                 f"Record {i} has kind {kind!r:.40}; use one of {', '.join(sorted(RECORD_KINDS))}."
@@ -202,6 +230,12 @@ def _check_body(i: int, kind: str, body: Any) -> Any:
             raise UsageError(
                 f"Record {i} ({kind}) must have an object with string keys as body."
             )
+        if nests_deeper(body, MAX_DEPTH):
+            raise UsageError(
+                TOO_DEEP.format(what=f"Record {i} ({kind})", limit=MAX_DEPTH)
+            )
+        if kind in (RecordKind.RUN, RecordKind.UPDATE):
+            _check_texts(f"Record {i} ({kind})", body)
         return body
     if not isinstance(body, list):
         raise UsageError(f"Record {i} ({kind}) must have a list of rows as body.")
@@ -213,6 +247,19 @@ def _check_body(i: int, kind: str, body: Any) -> Any:
     return body
 
 
+def _check_texts(where: str, body: dict[str, Any]) -> None:
+    """Names, group, job type, notes, host and tags: text within their limits."""
+    for field, limit in TEXT_LIMITS.items():
+        value = body.get(field)
+        values = value if field == "tags" and isinstance(value, list) else [value]
+        for item in values:
+            why = None if item is None else text_problem(item, limit)
+            if why:
+                raise UsageError(
+                    f"{where}: {field} {item!r:.80} is not allowed: {why}."
+                )
+
+
 def _checked_histograms(i: int, rows: list[Any]) -> list[Any]:
     """Rows ``[step, timestamp, {key: {"bins": [...], "counts": [...]}}]``."""
     for j, row in enumerate(rows):
@@ -222,6 +269,8 @@ def _checked_histograms(i: int, rows: list[Any]) -> list[Any]:
             and isinstance(row[2], dict)
             and all(_is_histogram(k, h) for k, h in row[2].items())
         )  # fmt: skip
+        if ok and any(len(k) > MAX_METRIC_KEY for k in row[2]):
+            raise UsageError(_long_key(f"Record {i} (histogram) row {j}"))
         if not ok:
             raise UsageError(
                 f"Record {i} (histogram) row {j} must be [step, timestamp, "
@@ -253,7 +302,13 @@ def _is_good_row(row: Any) -> bool:
     for key, value in values.items():
         if type(value) is not float or type(key) is not str:
             return False
+        if len(key) > MAX_METRIC_KEY:
+            return False
     return True
+
+
+def _long_key(where: str) -> str:
+    return f"{where} has a metric key longer than {MAX_METRIC_KEY} characters."
 
 
 def _fixed_row(i: int, j: int, row: Any) -> list[Any]:
@@ -272,6 +327,8 @@ def _fixed_row(i: int, j: int, row: Any) -> list[Any]:
     for key, value in values.items():
         if type(key) is not str:
             raise UsageError(f"{where} has key {key!r:.40}; keys are strings.")
+        if len(key) > MAX_METRIC_KEY:
+            raise UsageError(_long_key(where))
         if value is None:
             fixed[key] = math.nan  # JSON has no NaN: null stands for it
         elif type(value) in (int, float):
@@ -288,9 +345,17 @@ def _fixed_row(i: int, j: int, row: Any) -> list[Any]:
 
 @router.post("/projects/{project}/runs/{run_id}/heartbeat")
 def post_heartbeat(project: str, run_id: str, store: StoreDep) -> dict[str, bool]:
-    _names(project, run_id)
+    """The run is alive; 404 for a run the server has no records of yet."""
+    _existing(store, project, run_id)
     store.heartbeat(project, run_id, time.time())
     return {"ok": True}
+
+
+def _existing(store: Any, project: str, run_id: str) -> None:
+    """RunNotFound (404) unless the run exists: its first records create it."""
+    _names(project, run_id)
+    if store.get_run(project, run_id) is None:
+        raise RunNotFound(project, run_id)
 
 
 @router.patch("/projects/{project}/runs/{run_id}")
@@ -300,6 +365,7 @@ def patch_run(
     """Change a run's group, job_type, tags, notes, name or config."""
     _names(project, run_id)
     changes = _json_object(body)
+    _check_texts(f"Run {run_id!r}", changes)
     store.update_run(project, run_id, changes)
     return {"ok": True, "changed": sorted(changes)}
 
@@ -308,7 +374,8 @@ def patch_run(
 
 
 def _file_target(request: Request, project: str, run_id: str, path: str) -> Path:
-    _names(project, run_id)  # valid names cannot lead outside runs/
+    # valid names cannot lead outside runs/; a run's files need the run
+    _existing(request.app.state.store, project, run_id)
     directory = run_dir(request, project, run_id)
     if directory is None:
         raise UsageError(f"Run {run_id!r} of project {project!r} has no directory.")
@@ -325,7 +392,8 @@ def _file_target(request: Request, project: str, run_id: str, path: str) -> Path
             for part in path.split("/")
         )
     )
-    target = (root / path).resolve()
+    # resolve() raises ValueError on a NUL: only a path found good gets there
+    target = root if bad else (root / path).resolve()
     if bad or not target.is_relative_to(root) or target == root:
         raise UsageError(
             f"File path {path!r} is not allowed: use a relative path inside the run, "
@@ -341,7 +409,9 @@ async def put_file(
     """Stream the body into the run's ``files/<path>`` (async: the body is read as
     it arrives, never held whole; writes go to a worker thread)."""
     limit: int = request.app.state.max_file_bytes
-    target = _file_target(request, project, run_id, path)
+    target = await anyio.to_thread.run_sync(
+        lambda: _file_target(request, project, run_id, path)
+    )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(_too_large(limit))

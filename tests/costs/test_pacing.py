@@ -1,0 +1,99 @@
+"""A loop that outruns the writer is paced, and memory stays bounded (issue 19):
+once MAX_ROWS_IN_FLIGHT rows are queued or on their way to a healthy sink, each
+step waits for the writer a little; once it has caught up, log() is free again.
+How long a paced step waits is a benchmark (bench_log.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from runfold.sdk.run import Run
+from runfold.sdk.runlog import RunLogWriter
+from runfold.sdk.writer import MAX_ROWS_IN_FLIGHT, Pacer, RunWriter
+
+WAIT_S = 30.0
+
+
+class _HeldSink:
+    """A store that takes records only once ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.rows: list[int] = []
+
+    def send(self, records: list[Any]) -> None:
+        self.release.wait(WAIT_S)
+        for _, kind, body in records:
+            if kind == "history":
+                self.rows.extend(row[0] for row in body)
+
+    def heartbeat(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    def sync_command(self, run_dir: Path) -> str:
+        return f"runfold sync {run_dir}"
+
+
+def _until(condition: Any) -> bool:
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _pacers(run: Run) -> list[Any]:
+    return [w for w in run._watchers.values() if isinstance(w, Pacer)]
+
+
+def test_a_loop_ahead_of_the_sink_is_paced_until_the_writer_catches_up(
+    tmp_path: Path,
+) -> None:
+    sink = _HeldSink()
+    run = Run(
+        project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
+        notes=None, run_dir=tmp_path / "r", mode="local",
+    )  # fmt: skip
+    writer = RunWriter(
+        RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
+        flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
+    )  # fmt: skip
+    run._attach(writer)
+    steps = MAX_ROWS_IN_FLIGHT + 5_000
+    for step in range(steps):
+        run.log({"x": float(step)})
+    assert _until(lambda: _pacers(run)), "the writer never asked to pace log()"
+
+    sink.release.set()
+    assert _until(lambda: not _pacers(run)), "pacing never ended"
+    assert writer.close() is True
+    assert sink.rows == list(range(steps))
+
+
+def test_a_failing_sink_does_not_pace_log(tmp_path: Path) -> None:
+    class _Down(_HeldSink):
+        def send(self, records: list[Any]) -> None:
+            raise ConnectionError("down")
+
+    run = Run(
+        project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
+        notes=None, run_dir=tmp_path / "r", mode="local",
+    )  # fmt: skip
+    writer = RunWriter(
+        RunLogWriter(tmp_path / "r" / "run.rflog"), _Down(),
+        flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
+    )  # fmt: skip
+    run._attach(writer)
+    for step in range(MAX_ROWS_IN_FLIGHT * 2):
+        run.log({"x": float(step)})
+    assert writer.request_flush(WAIT_S)  # all in the run log: the data is safe
+    assert _until(lambda: writer.last_error is not None)
+    assert writer.in_flight == 0 and not _pacers(run)
+    writer.close(timeout=0.1)
