@@ -257,3 +257,10 @@ def test_not_found_says_how_to_list_sweeps(store: Any) -> None:
         store.get_sweep("other", sweep.id)
     with pytest.raises(ProjectNotFound, match="Project 'other' not found"):
         store.list_sweeps("other")
+
+
+def test_a_sweep_name_with_nul_is_refused_on_both_backends(store: Any) -> None:
+    with pytest.raises(UsageError, match="without NUL characters"):
+        store.create_sweep("p", {"method": "grid", "parameters": {}}, name="a\x00b")
+    with pytest.raises(ProjectNotFound):  # nothing was written, not even the project
+        store.list_sweeps("p")

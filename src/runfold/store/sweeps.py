@@ -77,7 +77,13 @@ class SweepsMixin(SQLBase):
         self, project: str, definition: dict[str, Any], *, name: str | None = None
     ) -> SweepRow:
         """A new sweep in ``running`` state (the project is created if new).
-        ``definition`` is stored as given (``SweepDefinition.as_dict()``)."""
+        ``definition`` is stored as given (``SweepDefinition.as_dict()``); a name
+        with NUL is refused on both backends (PostgreSQL's text cannot hold it)."""
+        if name is not None and (not isinstance(name, str) or "\x00" in name):
+            raise UsageError(
+                f"The sweep's name {name!r:.60} is not allowed: it must be text "
+                "without NUL characters."
+            )
         now = time.time()
         with self._write() as cur:
             project_id = self._project_id(cur, project, create=True)
