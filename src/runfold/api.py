@@ -21,10 +21,10 @@ from .settings import resolve
 from .store import open_store
 from .store.base import RunRow, Store
 
-__all__ = ["Api", "Run", "Group", "Sweep", "groups_of"]
+__all__ = ["Api", "Run", "Group", "Sweep", "groups_of", "project_name"]
 
 
-def _project_name(path: str) -> str:
+def project_name(path: str) -> str:
     """Accept W&B's "entity/project" as well as "project"."""
     return path.rsplit("/", 1)[-1]
 
@@ -266,7 +266,7 @@ class Api:
         """What ``runs()`` returns, as the store's rows: read-only (shared with the
         store's cache), without the per-run copies an editable ``Run`` makes. For
         readers of many runs (the server's runs table); ``groups_of`` takes them."""
-        return self.reader.rows(_project_name(path), filters, order)
+        return self.reader.rows(project_name(path), filters, order)
 
     def run(self, path: str) -> Run:
         """``api.run("project/run_id")`` (or "entity/project/run_id")."""
@@ -354,7 +354,7 @@ class Api:
 
     def sweeps(self, project: str) -> list[Any]:
         """The project's sweeps (id, name, state, definition, run count, agents)."""
-        return list(self._store.list_sweeps(_project_name(project)))
+        return list(self._store.list_sweeps(project_name(project)))
 
     def close(self) -> None:
         self._store.close()
@@ -366,7 +366,7 @@ class Api:
         ``group``, only the reports about that experiment."""
         from .store.reports import report_fields
 
-        found = self._store.list_reports(_project_name(project), group=group)
+        found = self._store.list_reports(project_name(project), group=group)
         return [report_fields(r) for r in found]
 
     def report(
@@ -375,7 +375,7 @@ class Api:
         """One report with its blocks: the latest version, or ``version``."""
         from .store.reports import report_fields
 
-        found = self._store.get_report(_project_name(project), report_id, version)
+        found = self._store.get_report(project_name(project), report_id, version)
         return report_fields(found)
 
     def create_report(
@@ -389,7 +389,7 @@ class Api:
         from .store.reports import report_fields
 
         found = self._store.create_report(
-            _project_name(project), title, group=group,
+            project_name(project), title, group=group,
             blocks=validate_blocks(list(blocks)),
         )  # fmt: skip
         return report_fields(found)
@@ -407,7 +407,7 @@ class Api:
 
         changes: dict[str, Any] = {} if group is ... else {"group": group}
         found = self._store.update_report(
-            _project_name(project), report_id, title=title,
+            project_name(project), report_id, title=title,
             blocks=None if blocks is None else validate_blocks(list(blocks)),
             base_version=base_version, **changes,
         )  # fmt: skip

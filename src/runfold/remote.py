@@ -28,7 +28,7 @@ from urllib.parse import quote, unquote
 import httpx
 import numpy as np
 
-from .api import Api, Run, Sweep
+from .api import Api, Run, Sweep, project_name
 from .errors import (
     AuthError,
     Conflict,
@@ -80,11 +80,6 @@ HISTOGRAM_SAMPLED = (
     "Histogram {key!r} of run {run!r} has {total} steps; the server sends at most "
     "{most}, evenly spaced. Read every step with runfold.Api() on the server's store."
 )
-
-
-def _project(path: str) -> str:
-    """Accept W&B's "entity/project" as well as "project"."""
-    return path.rsplit("/", 1)[-1]
 
 
 def _url(*parts: str) -> str:
@@ -330,7 +325,7 @@ class RemoteApi(Api):
         by: Sequence[str] = (),
     ) -> tuple[list[ServerRow], list[dict[str, Any]]]:  # fmt: skip
         """Every matching run (a page at a time) and, with ``by``, the group rows."""
-        project = _project(path)
+        project = project_name(path)
         url = _url("projects", project, "runs")
         base: dict[str, Any] = {"limit": RUNS_PAGE}
         if filters:
@@ -412,7 +407,7 @@ class RemoteApi(Api):
         params = query.params()
         if filters:
             params["filters"] = json.dumps(dict(filters))
-        page = self._http.get(_url("projects", _project(project), "series"), params)
+        page = self._http.get(_url("projects", project_name(project), "series"), params)
         series = {
             metric: [_series_entry(e) for e in entries]
             for metric, entries in page["series"].items()
@@ -438,7 +433,7 @@ class RemoteApi(Api):
 
     def sweeps(self, project: str) -> list[SweepRow]:
         """The project's sweeps (id, name, state, definition, run count, agents)."""
-        found = self._http.get(_url("projects", _project(project), "sweeps"))
+        found = self._http.get(_url("projects", project_name(project), "sweeps"))
         return [sweep_row(s) for s in found["sweeps"]]
 
     # ---- reports ----------------------------------------------------------------
@@ -446,7 +441,7 @@ class RemoteApi(Api):
     def reports(self, project: str, group: str | None = None) -> list[dict[str, Any]]:
         """The project's reports (no blocks), newest updated first."""
         params = {"group": group} if group is not None else None
-        url = _url("projects", _project(project), "reports")
+        url = _url("projects", project_name(project), "reports")
         return list(self._http.get(url, params)["reports"])
 
     def report(
@@ -454,7 +449,7 @@ class RemoteApi(Api):
     ) -> dict[str, Any]:
         """One report with its blocks: the latest version, or ``version``."""
         params = {"version": version} if version is not None else None
-        url = _url("projects", _project(project), "reports", report_id)
+        url = _url("projects", project_name(project), "reports", report_id)
         return dict(self._http.get(url, params))
 
     def create_report(
@@ -463,7 +458,7 @@ class RemoteApi(Api):
     ) -> dict[str, Any]:  # fmt: skip
         """Publish a report (version 1) on the server, as ``Api.create_report``."""
         body = {"title": title, "group": group, "blocks": list(blocks)}
-        url = _url("projects", _project(project), "reports")
+        url = _url("projects", project_name(project), "reports")
         return dict(self._http.send("POST", url, json=body))
 
     def update_report(
@@ -476,7 +471,7 @@ class RemoteApi(Api):
                 "blocks": None if blocks is None else list(blocks)}  # fmt: skip
         if group is not ...:
             body["group"] = group
-        url = _url("projects", _project(project), "reports", report_id)
+        url = _url("projects", project_name(project), "reports", report_id)
         return dict(self._http.send("PUT", url, json=body))
 
 

@@ -11,12 +11,12 @@ routes call the same controller, so local agents and agents on other machines
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from ..errors import ProjectNotFound
+from ..query.sweeps import metric_value
 from ..sweeps import SweepDefinition, Trial, parse_definition, propose, should_stop
 
 __all__ = ["SweepController", "LOST_AFTER", "definition_of"]
@@ -33,13 +33,6 @@ def definition_of(config: Mapping[str, Any]) -> SweepDefinition:
 
 def _seed(sweep_id: str) -> int:
     return int(hashlib.sha256(sweep_id.encode()).hexdigest()[:12], 16)
-
-
-def _value(summary: Mapping[str, Any], key: str) -> float | None:
-    value = summary.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
 
 
 class SweepController:
@@ -95,7 +88,7 @@ class SweepController:
         out = []
         for p in proposals:
             run = runs.get(p.run_id)
-            value = _value(run.summary, metric) if run is not None and metric else None
+            value = metric_value(run, metric) if run is not None and metric else None
             state = (
                 "running" if p.state == "running" else (run.state if run else p.state)
             )

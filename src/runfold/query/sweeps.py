@@ -41,6 +41,7 @@ import numpy as np
 from ..model import MISSING, value_at
 from ..store.rows import AgentRow, SweepRow, SweepRunRow
 from ..store.sweeps import sweep_fields
+from ..sweeps import SweepDefinition
 
 __all__ = [
     "sweep_page", "sweep_row", "proposal_fields", "proposal_row", "param_paths",
@@ -73,19 +74,8 @@ def proposal_row(fields: Mapping[str, Any]) -> SweepRunRow:
 
 def param_paths(definition: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """Every leaf parameter's key path in a stored definition, sorted (W&B's
-    order): nested parameters are ``{"parameters": {...}}``."""
-
-    def walk(params: Mapping[str, Any], prefix: tuple[str, ...]) -> list[Any]:
-        found: list[tuple[str, ...]] = []
-        for name, spec in params.items():
-            inner = spec.get("parameters") if isinstance(spec, Mapping) else None
-            if isinstance(inner, Mapping):
-                found += walk(inner, (*prefix, name))
-            else:
-                found.append((*prefix, name))
-        return found
-
-    return sorted(walk(definition.get("parameters") or {}, ()))
+    order, ``SweepDefinition.leaves``)."""
+    return [path for path, _ in SweepDefinition.from_dict(definition).leaves()]
 
 
 def flat_params(

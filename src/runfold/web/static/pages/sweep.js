@@ -10,7 +10,7 @@ import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { Failure, Header, fmt, when } from "./common.js";
 import { ImportanceTable, ProgressChart, SweepParcoords } from "./sweep-charts.js";
 import { SweepRunsTable } from "./sweep-runs.js";
-import { ensureSweepStyles, SweepState } from "./sweeps.js";
+import { SweepState } from "./sweeps.js";
 
 const isLive = (s) => s.state === "running" || s.state === "paused" || s.runs.some((r) => r.state === "running");
 
@@ -18,7 +18,6 @@ export function SweepPage({ project, sweepId }) {
   const [version, setVersion] = useState(0);
   const path = `/projects/${enc(project)}/sweeps/${enc(sweepId)}`;
   const [sweep, error] = useLiveFetch(`${path}#${version}`, () => getJSON(path), isLive, path);
-  useEffect(ensureSweepStyles, []);
   useEffect(() => {
     document.title = `${sweep && sweep.name ? sweep.name : sweepId} · sweep · ${project} · Runfold`;
   }, [project, sweepId, sweep && sweep.name]);

@@ -5,16 +5,6 @@ import { agentCounts } from "../lib/sweeps.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { Failure, Header, when } from "./common.js";
 
-// The sweep pages' own rules (index.html does not link them).
-export function ensureSweepStyles() {
-  const href = "/static/css/sweeps.css";
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.appendChild(link);
-}
-
 export const sweepHref = (project, id) => `/projects/${enc(project)}/sweeps/${enc(id)}`;
 
 export function SweepState({ state }) {
@@ -24,7 +14,6 @@ export function SweepState({ state }) {
 export function SweepsPage({ project }) {
   const [sweeps, setSweeps] = useState(null);
   const [error, setError] = useState(null);
-  useEffect(ensureSweepStyles, []);
   useEffect(() => {
     document.title = `Sweeps · ${project} · Runfold`;
     getJSON(`/projects/${enc(project)}/sweeps`).then((body) => setSweeps(body.sweeps), setError);
