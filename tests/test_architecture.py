@@ -21,6 +21,11 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "errors": ("*",),
     "model": ("*",),
     "sweeps": ("*",),
+    "media": ("*",),
+    "httpclient": ("*",),
+    "plot": ("*",),
+    "sklearn": ("query", "api", "remote", "server", "cli", "admin", "reports", "store"),
+    "readback": ("sdk", "server", "cli", "admin", "remote"),
     "store": ("query", "api", "remote", "sdk", "server", "cli", "admin", "reports"),
     "query": ("api", "remote", "sdk", "server", "cli", "admin", "reports", "settings"),
     "sdk": ("query", "api", "remote", "server", "cli", "admin", "reports"),
@@ -41,7 +46,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     ),
 }
 # What the bottom modules may import all the same.
-ALLOWED = {"model": ("errors",), "errors": (), "sweeps": ("errors", "model")}
+ALLOWED = {
+    "model": ("errors",),
+    "errors": (),
+    "sweeps": ("errors", "model"),
+    "media": ("errors", "model"),
+    "httpclient": ("errors",),
+    "plot": ("errors", "model", "media"),
+}
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -29,7 +29,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Api",
+    "Audio",
     "Histogram",
+    "Html",
+    "Image",
+    "Molecule",
+    "Object3D",
+    "Plotly",
+    "Table",
+    "Video",
     "Run",
     "RunfoldError",
     "RunfoldWarning",
@@ -42,8 +50,11 @@ __all__ = [
     "join",
     "log",
     "login",
+    "plot",
+    "plot_table",
     "run",
     "save",
+    "sklearn",
     "summary",
     "sweep",
     "unwatch",
@@ -52,6 +63,11 @@ __all__ = [
 ]
 
 join = finish
+
+# W&B's media types (runfold.media), loaded on first use: NumPy and Pillow too.
+_MEDIA = frozenset(
+    {"Image", "Audio", "Video", "Html", "Object3D", "Molecule", "Plotly", "Table"}
+)
 
 
 def login(*args: Any, **kwargs: Any) -> bool:
@@ -89,8 +105,16 @@ def __getattr__(name: str) -> Any:
         from .api import Api
 
         return Api
-    if name == "util":  # W&B's wandb.util.generate_id; loaded on first use
+    if name in ("util", "plot", "sklearn"):  # W&B's modules; loaded on first use
         import importlib
 
-        return importlib.import_module(".util", __name__)
+        return importlib.import_module(f".{name}", __name__)
+    if name == "plot_table":  # W&B's wandb.plot_table
+        from .plot import plot_table
+
+        return plot_table
+    if name in _MEDIA:
+        from . import media
+
+        return getattr(media, name)
     raise AttributeError(f"module 'runfold' has no attribute {name!r}")

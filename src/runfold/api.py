@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import RunNotFound, UsageError
+from . import readback
+from .errors import NotFound, RunNotFound, UsageError
 from .query import Group, Reader, SeriesQuery, groups_of
+from .readback import File, LoggedMedia
 from .settings import resolve
 from .store import open_store
 from .store.base import RunRow, Store
@@ -91,7 +94,15 @@ class Run:
         a DataFrame; ``samples`` keeps that many evenly spaced rows."""
         if isinstance(keys, str):
             keys = [keys]
-        rows = _rows_from_columns(self._columns(keys), keys)
+        rows = _rows_from_columns(self._columns(keys), None)
+        media = {
+            key: self._media_rows(key) for key, *_ in self._media_keys()
+            if not keys or key in keys
+        }  # fmt: skip
+        if media:
+            rows = readback.rows_with_media(rows, media)
+        if keys:
+            rows = [r for r in rows if all(k in r for k in keys)]
         if samples is not None and len(rows) > samples > 0:
             pick = np.linspace(0, len(rows) - 1, samples).round().astype(int)
             rows = [rows[i] for i in pick]
@@ -126,6 +137,68 @@ class Run:
 
     def scan_history(self, keys: Sequence[str] | None = None, **_: Any) -> Any:
         return iter(self.history(keys))
+
+    # ---- files and media (readback.py); the hooks below are what RemoteRun swaps
+
+    def files(self, names: Sequence[str] | None = None) -> list[File]:
+        """The run's files (saved with run.save, media, the console log), by name."""
+        wanted = set(names) if names else None
+        return [
+            File(name, size, self._read_file)
+            for name, size in self._file_sizes()
+            if wanted is None or name in wanted
+        ]
+
+    def file(self, name: str) -> File:
+        for found in self.files([name]):
+            return found
+        raise readback.missing(name, self.id)
+
+    def media_keys(self) -> list[dict[str, Any]]:
+        """The run's media keys: ``{"key", "type", "steps", "first", "last"}``."""
+        return [
+            {"key": k, "type": t, "steps": n, "first": first, "last": last}
+            for k, t, n, first, last in self._media_keys()
+        ]
+
+    def media(self, key: str, step: int | None = None) -> Any:
+        """Media logged under ``key``: a ``LoggedMedia`` per step, in step order;
+        with ``step``, the one at the largest logged step ≤ ``step`` (None if none)."""
+        values = [
+            LoggedMedia(at, ts, ref, self._read_file)
+            for at, ts, ref in self._media_rows(key)
+        ]
+        if step is None:
+            return values
+        found = readback.pick([(v.step, v) for v in values], step)
+        return None if found is None else found[1]
+
+    def table(self, key: str, step: int | None = None) -> Any:
+        """A table logged under ``key`` (runfold.Table, or the table of a
+        runfold.plot chart) as a pandas DataFrame: the last one, or the one at the
+        largest step ≤ ``step``. Media cells are their reference dicts."""
+        found = readback.pick(self._media_rows(key), step)
+        if found is None:
+            raise NotFound(f"Run {self.id!r} has no table {key!r} at or before step "
+                           f"{step}." if step is not None else
+                           f"Run {self.id!r} has no table {key!r}.")  # fmt: skip
+        ref = readback.table_ref(found[2], key, self.id)
+        return readback.table_frame(self._read_file(ref["path"]))
+
+    def _media_keys(self) -> list[tuple[str, str, int, int, int]]:
+        return self._api._store.media_keys(self.pk)
+
+    def _media_rows(self, key: str) -> list[tuple[int, float, dict[str, Any]]]:
+        return self._api._store.media(self.pk, key)
+
+    def _files_root(self) -> Path:
+        return self._api.files_dir / "runs" / self.project / self.id / "files"
+
+    def _read_file(self, path: str) -> bytes:
+        return readback.local_file(self._files_root(), path, self.id)
+
+    def _file_sizes(self) -> list[tuple[str, int]]:
+        return readback.local_files(self._files_root())
 
     def update(self) -> None:
         """Save changed name, group, job_type, tags, notes and config."""
@@ -231,10 +304,17 @@ class Api:
         api_key: str | None = None,
         store: Store | None = None,
     ) -> None:
+        settings = None
         if store is None:
             settings = resolve(dir=os.fspath(dir) if dir is not None else None)
             store = open_store(settings.store_path)
         self._store = store
+        # where runs' files are: beside an embedded store, else RUNFOLD_DIR's
+        store_path = getattr(store, "path", None)
+        self.files_dir = (
+            Path(store_path).parent if isinstance(store_path, (str, Path))
+            else (settings or resolve()).dir
+        )  # fmt: skip
         # the read path: runs, group rows and grouped series, with one cache
         self.reader = Reader(store)
 

@@ -67,11 +67,15 @@ class RecordKind(StrEnum):
     FINISH = "finish"  # state, exit code, time
     SYSTEM = "system"  # system-metric rows
     HISTOGRAM = "histogram"  # one histogram at a step
+    MEDIA = (
+        "media"  # references to media files at a step: [step, timestamp, {key: ref}]
+    )
     META = "meta"  # host and process details
 
 
 RECORD_KINDS = frozenset(RecordKind)
-# Kinds whose body is a list of rows; the others but HISTOGRAM carry an object.
+# Kinds whose body is a list of rows; the others but HISTOGRAM and MEDIA carry an
+# object.
 ROW_KINDS = frozenset({RecordKind.HISTORY, RecordKind.SYSTEM})
 
 

@@ -23,25 +23,18 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
-import httpx
 import numpy as np
 
 from .api import Api, Run, Sweep, project_name
 from .errors import (
-    AuthError,
-    Conflict,
-    Forbidden,
     NotFound,
-    PayloadTooLarge,
     ProjectNotFound,
-    RateLimited,
-    RunfoldError,
     RunNotFound,
-    ServerUnavailable,
     UsageError,
 )
+from .httpclient import Http
 from .query import Group, SeriesQuery, groups_of
 from .query.sweeps import proposal_row, sweep_row
 from .settings import resolve
@@ -50,32 +43,16 @@ from .store.history import Columns, Reductions
 
 __all__ = ["RemoteApi", "RemoteRun", "ServerRow", "ServerReductions", "Http"]
 
-TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 RUNS_PAGE = 10_000  # the server's largest page of runs
 HISTOGRAM_STEPS = 2_000  # the most steps of one histogram the server sends
 # Series arrays that are floats locally, NaN included (std and stderr have None).
 FLOAT_ARRAYS = ("x", "x_lo", "x_hi", "mean", "median", "min", "max")
-_STATUS_ERRORS = {401: AuthError, 403: Forbidden, 409: Conflict, 413: PayloadTooLarge}
 
 BAD_URL = "base_url={url!r} must be a server's address, e.g. 'http://localhost:8000'."
 LOCAL_ONLY = (
     "Api(base_url=...) reads a server, so {what} does not apply; use "
     "runfold.Api(dir) or runfold.Api(store=...) for a local store."
 )
-UNREACHABLE = (
-    "The Runfold server at {url} is not reachable ({why}). Check that it is running "
-    "(runfold server or runfold ui), that the host and port in base_url (or "
-    "RUNFOLD_BASE_URL) are right, and that no firewall or proxy is in the way."
-)
-TOO_SLOW = (
-    "The Runfold server at {url} did not answer {what} within {seconds:g} s. Ask "
-    "for less (filters=, limit=, fewer buckets) or check the server's load."
-)
-NOT_RUNFOLD = (
-    "The server at {url} answered {what} with {status} and no Runfold JSON; is "
-    "base_url the address of a Runfold server?"
-)
-SERVER_FAILED = "The Runfold server at {url} failed on {what} ({status}): {message}"
 HISTOGRAM_SAMPLED = (
     "Histogram {key!r} of run {run!r} has {total} steps; the server sends at most "
     "{most}, evenly spaced. Read every step with runfold.Api() on the server's store."
@@ -90,79 +67,6 @@ def _url(*parts: str) -> str:
 def _floats(values: Sequence[Any]) -> list[float]:
     """A JSON array of floats as the local Api has it: null back to NaN."""
     return [math.nan if v is None else v for v in values]
-
-
-class Http:
-    """The server's /api/v1 over one httpx client: JSON back, or a runfold error
-    (also the sweep agents' client, ``agents.client``)."""
-
-    def __init__(self, url: str, api_key: str | None) -> None:
-        self.url = url
-        headers = {"user-agent": "runfold"}
-        if api_key:
-            headers["authorization"] = f"Bearer {api_key}"  # as the SDK sends it
-        self._client = httpx.Client(
-            base_url=f"{url}/api/v1", headers=headers, timeout=TIMEOUT
-        )
-
-    def close(self) -> None:
-        self._client.close()
-
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        return self.send("GET", path, params=params)
-
-    def send(self, method: str, path: str, **kwargs: Any) -> Any:
-        what = f"{method} {path}"
-        try:
-            response = self._client.request(method, path, **kwargs)
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc, what) from None
-        if not response.is_success:
-            raise self._error(response, what, path)
-        try:
-            return response.json()
-        except ValueError:
-            status = response.status_code
-            raise self._fail(NOT_RUNFOLD, what=what, status=status) from None
-
-    def _fail(self, template: str, **fields: Any) -> ServerUnavailable:
-        return ServerUnavailable(template.format(url=self.url, **fields))
-
-    def _unreachable(self, exc: httpx.TransportError, what: str) -> ServerUnavailable:
-        if isinstance(exc, httpx.TimeoutException) and not isinstance(
-            exc, httpx.ConnectTimeout
-        ):
-            return self._fail(TOO_SLOW, what=what, seconds=TIMEOUT.read or 0.0)
-        return self._fail(UNREACHABLE, why=f"{type(exc).__name__}: {exc}")
-
-    def _error(self, response: httpx.Response, what: str, path: str) -> RunfoldError:
-        status = response.status_code
-        try:
-            message = str(response.json()["error"])
-        except (ValueError, KeyError, TypeError):
-            return self._fail(NOT_RUNFOLD, what=what, status=status)
-        if status == 404:
-            return _not_found(message, path)
-        if status == 429:
-            return RateLimited(message, float(response.headers.get("retry-after", 1)))
-        if status in _STATUS_ERRORS:
-            return _STATUS_ERRORS[status](message)
-        if status < 500:
-            return UsageError(message)
-        return self._fail(SERVER_FAILED, what=what, status=status, message=message)
-
-
-def _not_found(message: str, path: str) -> NotFound:
-    """The 404 the local Api would raise: the path names the project and run, and
-    the server's message says which of them is missing."""
-    parts = [unquote(p) for p in path.strip("/").split("/")]
-    project = parts[1] if len(parts) > 1 and parts[0] == "projects" else None
-    run_id = parts[3] if len(parts) > 3 and parts[2] == "runs" else None
-    if project is not None and message == str(ProjectNotFound(project)):
-        return ProjectNotFound(project)
-    if project and run_id and message == str(RunNotFound(project, run_id)):
-        return RunNotFound(project, run_id)
-    return NotFound(message)
 
 
 def _columns(http: Http, path: str, keys: Sequence[str] | None) -> dict[str, Columns]:
@@ -278,6 +182,26 @@ class RemoteRun(Run):
             {"_step": step, "_timestamp": ts, "bins": _floats(b), "counts": _floats(c)}
             for step, ts, b, c in parts
         ]
+
+    def _media_keys(self) -> list[tuple[str, str, int, int, int]]:
+        found = self._api._http.get(self._path("media"))["keys"]
+        return [(k["key"], k["type"], k["steps"], k["first"], k["last"]) for k in found]
+
+    def _media_rows(self, key: str) -> list[tuple[int, float, dict[str, Any]]]:
+        try:
+            found = self._api._http.get(self._path("media", key))
+        except (ProjectNotFound, RunNotFound):
+            raise
+        except NotFound:  # the run is there but has no media ``key``
+            return []
+        return [(s["step"], s["timestamp"], s["value"]) for s in found["steps"]]
+
+    def _read_file(self, path: str) -> bytes:
+        return self._api._http.get_bytes(self._path("files") + "/" + quote(path))
+
+    def _file_sizes(self) -> list[tuple[str, int]]:
+        files = self._api._http.get(self._path())["files"]
+        return [(f["path"], f["size"]) for f in files]
 
     def update(self) -> None:
         """Save changed name, group, job_type, tags, notes and config on the server."""

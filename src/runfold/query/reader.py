@@ -1,5 +1,5 @@
 """The read path's one entry: runs of a project, ordered, folded into group rows
-and grouped series, every answer kept in one ``ReadCache`` while its runs are
+grouped series and media across runs, every answer kept in one ``ReadCache`` while its runs are
 unchanged. ``runfold.Api``, the server's routes and the CLI read through it."""
 
 from __future__ import annotations
@@ -50,6 +50,18 @@ class Reader:
         return self.cache.get(
             ("groups", tuple(by)), rows_key(rows), lambda: groups_of(rows, by),
             size=lambda answer: 64 * len(rows) + 2048 * len(answer),
+        )  # fmt: skip
+
+    def media_at(
+        self, rows: Sequence[RunRow], key: str, step: int | None
+    ) -> tuple[dict[int, Any], list[int]]:
+        """Per run pk, media ``key``'s (step, timestamp, reference) at the largest
+        step ≤ ``step`` (each run's last when None), and every step the runs logged
+        it at (``store.media_at``); kept while the rows are unchanged."""
+        return self.cache.get(
+            ("media", key, step), rows_key(rows),
+            lambda: self.store.media_at([r.pk for r in rows], key, step),
+            size=lambda answer: 512 * len(answer[0]) + 8 * len(answer[1]) + 64,
         )  # fmt: skip
 
     def series(self, rows: Sequence[RunRow], query: SeriesQuery) -> dict[str, Any]:

@@ -15,14 +15,12 @@ import shutil
 from pathlib import Path
 
 from ..errors import UsageError
+from .mediafiles import PART_SUFFIX
 
 __all__ = ["save_files", "refresh_saved", "refresh_live", "INDEX_NAME", "PART_SUFFIX"]
 
 POLICIES = ("live", "now", "end")
 INDEX_NAME = ".saved.json"
-# A copy in progress; renamed over the target when whole, so readers (the UI, the
-# uploader) never see half a file.
-PART_SUFFIX = ".runfold-part"
 
 Signature = tuple[int, int]  # (mtime_ns, size)
 

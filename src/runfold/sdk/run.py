@@ -17,10 +17,12 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import UsageError
+from ..media.base import Media
 from ..model import RecordKind
 from .config import Config
 from .context import _forget
 from .histogram import Histogram
+from .runmedia import MediaLogging
 from .summary import Summary
 from .values import key_problem, number
 from .writer import Control, RunWriter
@@ -29,12 +31,8 @@ __all__ = ["Run", "RunfoldWarning", "RunStopped"]
 
 _time = time.time
 _HISTOGRAM = RecordKind.HISTOGRAM  # bound once: no enum lookup on log()'s path
+_MEDIA = RecordKind.MEDIA
 
-NOT_A_NUMBER = (
-    "runfold.log: {key!r} is a {type}, not a number, so it was not logged. Log "
-    "numbers (int, float, bool, NumPy scalars, 0-d tensors); put text in "
-    "run.config or run.summary, and arrays in runfold.Histogram."
-)
 STEP_BACKWARDS = (
     "runfold.log: step {step} is lower than the run's current step {current}; "
     "{key!r} at step {step} was dropped. Steps must not decrease: call log() without "
@@ -88,7 +86,7 @@ class _StopAtNextStep:
         return None
 
 
-class Run:
+class Run(MediaLogging):
     """One process's record. Returned by ``runfold.init()``."""
 
     def __init__(
@@ -126,6 +124,8 @@ class Run:
         self._start_step = start_step
         self._pending: dict[str, Any] = {}
         self._pending_histograms: dict[str, Any] = {}
+        self._pending_media: dict[str, Any] = {}
+        self._media_files: set[str] = set()  # media paths handed to the writer
         self._known: set[str] = set()
         self._warned: set[tuple[str, str]] = set()
         self._writer: RunWriter | None = None
@@ -313,6 +313,10 @@ class Run:
             row = [self._step, _time(), self._pending_histograms]
             self._enqueue(Control(_HISTOGRAM, [row]))
             self._pending_histograms = {}
+        if self._pending_media:
+            row = [self._step, _time(), self._pending_media]
+            self._enqueue(Control(_MEDIA, [row]))
+            self._pending_media = {}
 
     def _move_to_step(self, step: Any, data: Mapping[str, Any]) -> bool:
         if isinstance(step, bool) or not isinstance(step, int):
@@ -354,13 +358,14 @@ class Run:
         if isinstance(value, Histogram):
             self._pending_histograms[key] = value.to_record()
             return
-        as_float = number(value)
-        if as_float is None:
-            self._warn_once(
-                key, "type", NOT_A_NUMBER.format(key=key, type=type(value).__name__)
-            )
+        if isinstance(value, Media):
+            self._log_media(key, value)
             return
-        pending[key] = as_float
+        as_float = number(value)
+        if as_float is not None:
+            pending[key] = as_float
+            return
+        self._log_other(key, value)
 
     def _warn_once(self, key: str, what: str, message: str) -> None:
         if (key, what) in self._warned:
@@ -461,7 +466,7 @@ class Run:
             self._writer.wake()  # what is queued goes out while capture stops
         if self._capture is not None:
             self._capture.stop()
-        if self._pending or self._pending_histograms:
+        if self._pending or self._pending_histograms or self._pending_media:
             self._commit()
         self._control(
             RecordKind.FINISH,

@@ -47,13 +47,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerRejected
 from ..model import RecordKind
+from .mediafiles import MediaFile
+from .mediafiles import write as write_media
 
 if TYPE_CHECKING:  # imported when a writer starts: not by ``import runfold``
     from .runlog import Record, RunLogWriter
     from .sinks import Sink
     from .uploads import FileUploader
 
-__all__ = ["RunWriter", "Control", "Pacer", "MAX_ROWS_IN_FLIGHT"]
+__all__ = ["RunWriter", "Control", "MediaFile", "Pacer", "MAX_ROWS_IN_FLIGHT"]
 
 MAX_ROWS_PER_RECORD = 1_000
 _RECORDS_PER_WRITE = 4
@@ -239,6 +241,8 @@ class RunWriter:
                     records.append(self._record(_HISTORY, rows))
                     rows = _Rows()
                     values = rows.values
+            elif type(item) is MediaFile:
+                self._write_media(item)  # before any record that refers to it
             else:
                 if values:
                     records.append(self._record(_HISTORY, rows))
@@ -248,6 +252,16 @@ class RunWriter:
         if values:
             records.append(self._record(_HISTORY, rows))
         return records
+
+    def _write_media(self, item: MediaFile) -> None:
+        try:
+            write_media(self.runlog.path.parent / "files", item)
+        except OSError as exc:
+            self._warn_once(
+                "media",
+                f"runfold: cannot write the media file {item.path} ({exc}); its "
+                "reference is kept, the file is not.",
+            )
 
     def _record(self, kind: RecordKind, body: Any) -> Record:
         self._seq += 1

@@ -19,7 +19,7 @@ from ..store.base import Store
 from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
-from .routes import auth, files, groups, ingest, projects, reports, runs, series
+from .routes import auth, files, groups, ingest, media, projects, reports, runs, series
 from .routes import sweeps as sweep_routes
 from .routes.ingest import MAX_FILE_BYTES
 
@@ -167,7 +167,7 @@ def create_app(
     install_error_handlers(app)
     gate = [Depends(authorize)]
     app.include_router(auth.public_router, prefix=API_PREFIX)
-    for module in (auth, projects, runs, files, groups, series, ingest, reports):
+    for module in (auth, projects, runs, files, groups, series, media, ingest, reports):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
     app.include_router(sweep_routes.router, prefix=API_PREFIX, dependencies=gate)
 

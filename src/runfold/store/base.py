@@ -115,6 +115,25 @@ class RunStore(Protocol):
         """``[(step, timestamp, bin edges, counts)]`` of one histogram key, by step."""
         ...
 
+    def media_keys(self, run_pk: int) -> list[tuple[str, str, int, int, int]]:
+        """The run's media keys: (key, _type at the last step, steps, first, last)."""
+        ...
+
+    def media(self, run_pk: int, key: str) -> list[tuple[int, float, dict[str, Any]]]:
+        """``[(step, timestamp, reference)]`` of one media key, by step."""
+        ...
+
+    def project_media_keys(self, project: str) -> list[tuple[str, str, int]]:
+        """The project's media keys: (key, a _type, how many runs logged it)."""
+        ...
+
+    def media_at(
+        self, run_pks: list[int], key: str, step: int | None
+    ) -> tuple[dict[int, tuple[int, float, dict[str, Any]]], list[int]]:
+        """Per run pk, ``key``'s (step, timestamp, reference) at the largest step ≤
+        ``step`` (the last when None); and every step the runs logged it at."""
+        ...
+
 
 class ReportStore(Protocol):
     """A project's reports; every saved version is kept (``store/reports.py``)."""

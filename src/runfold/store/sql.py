@@ -2,8 +2,8 @@
 
 ``SQLStore`` is composed of one part per concern, each over ``SQLBase``'s
 transactions and SQL helpers (``sqlbase.py``): run writes (``writes.py``), run
-reads (``reads.py``), accounts (``accounts.py``), reports (``reports.py``) and
-sweeps (``sweeps.py``). A
+reads (``reads.py``), media references (``media.py``), accounts
+(``accounts.py``), reports (``reports.py``) and sweeps (``sweeps.py``). A
 backend supplies the connection and transactions (``_write``, ``_read``) and its
 placeholder style; everything else lives in those parts once.
 """
@@ -11,6 +11,7 @@ placeholder style; everything else lives in those parts once.
 from __future__ import annotations
 
 from .accounts import AccountsMixin
+from .media import MediaMixin
 from .reads import RunReadsMixin
 from .reports import ReportsMixin
 from .sweeps import SweepsMixin
@@ -19,6 +20,8 @@ from .writes import RunWritesMixin
 __all__ = ["SQLStore"]
 
 
-class SQLStore(RunWritesMixin, RunReadsMixin, ReportsMixin, AccountsMixin, SweepsMixin):
+class SQLStore(
+    RunWritesMixin, RunReadsMixin, MediaMixin, ReportsMixin, AccountsMixin, SweepsMixin
+):
     """The ``Store`` protocol (``base.py``) over a DB-API connection; a
     backend subclass adds the connection, the transactions and ``close``."""

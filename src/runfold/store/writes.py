@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RunNotFound, UsageError
@@ -120,6 +121,7 @@ class _RunChanges:
         self.rows: list[Any] = []
         self.system_rows: list[Any] = []
         self.histograms: list[Any] = []
+        self.media: list[Any] = []
         self.last_seq = row["last_seq"]
         self.lost = 0
 
@@ -155,6 +157,8 @@ class _RunChanges:
             self.system_rows.extend(body)
         elif kind == RecordKind.HISTOGRAM:
             self.histograms.extend(body)
+        elif kind == RecordKind.MEDIA:
+            self.media.extend(body)
         elif kind == RecordKind.META:
             meta = json.loads(self.fields.get("meta", self.row["meta"]))
             meta.update(body)
@@ -200,6 +204,8 @@ _CHECKED_KINDS = frozenset({RecordKind.RUN, RecordKind.UPDATE, RecordKind.FINISH
 class RunWritesMixin(SQLBase):
     """``ingest``, ``heartbeat`` and ``update_run`` of ``SQLStore``."""
 
+    _ingest_media: Callable[[Any, dict[str, Any], list[Any]], None]  # media.py
+
     def ingest(
         self,
         project: str,
@@ -234,6 +240,8 @@ class RunWritesMixin(SQLBase):
                 self._ingest_history(cur, row, changes.system_rows, changes.last_seq)
             if changes.histograms:
                 self._ingest_histograms(cur, row, changes.histograms)
+            if changes.media:
+                self._ingest_media(cur, row, changes.media)
             fields = dict(changes.fields)
             fields.update(
                 last_seq=changes.last_seq,

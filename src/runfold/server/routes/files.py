@@ -23,10 +23,23 @@ from ..deps import ApiDep, run_dir
 router = APIRouter(tags=["files"])
 
 MAX_LINES = 10_000
-# Types shown inline by the UI (an <img> in a report). SVG is not among them: it
-# can carry scripts.
-_INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+# Types shown inline by the UI (an <img> in a report, the media panels' <audio>
+# and <video>). SVG is not among them: it can carry scripts.
+_INLINE_TYPES = frozenset({
+    "image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp",
+    "audio/wav", "audio/x-wav", "audio/mpeg", "audio/ogg", "audio/flac",
+    "video/mp4", "video/webm", "application/json",
+})  # fmt: skip
 FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'none'"
+# A logged runfold.Html, shown by the UI in a sandboxed frame of its own page: no
+# script runs (sandbox without allow-scripts), nothing is fetched but inline
+# styles and data: images.
+HTML_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+    "frame-ancestors 'self'"
+)
+# Media files are named by their content: the same path never changes.
+MEDIA_CACHE = "private, max-age=31536000, immutable"
 
 
 def _run_dir(request: Request, api: Any, project: str, run_id: str) -> Path:
@@ -64,10 +77,15 @@ def download_file(
         )
     guessed = mimetypes.guess_type(target.name)[0]
     kind = guessed if guessed in _INLINE_TYPES else "application/octet-stream"
+    headers = {"Content-Security-Policy": FILE_CSP, "X-Content-Type-Options": "nosniff"}
+    media = path.startswith("media/")
+    if media:
+        headers["Cache-Control"] = MEDIA_CACHE
+        if target.suffix == ".html":
+            kind, headers["Content-Security-Policy"] = "text/html", HTML_CSP
     return FileResponse(
-        target, filename=target.name, media_type=kind,
-        headers={"Content-Security-Policy": FILE_CSP,
-                 "X-Content-Type-Options": "nosniff"},
+        target, filename=target.name, media_type=kind, headers=headers,
+        content_disposition_type="inline" if media else "attachment",
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ to exist (404): its first records create it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -45,6 +46,7 @@ from ...settings import (
 from ...store.writes import LOST, lost_first
 from ..deps import StoreDep, run_dir
 from ..jsonsafe import MAX_DEPTH, TOO_DEEP, json_safe, nests_deeper
+from ..mediacheck import checked_media_rows, is_media, media_name_problem
 
 __all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "parse_records"]
 
@@ -52,7 +54,7 @@ router = APIRouter(tags=["ingest"])
 
 MAX_FILE_BYTES = 1 << 30
 MAX_RECORDS_BYTES = 256 << 20  # after gunzip: a bound on what one batch may expand to
-_DICT_KINDS = RECORD_KINDS - ROW_KINDS - {RecordKind.HISTOGRAM}
+_DICT_KINDS = RECORD_KINDS - ROW_KINDS - {RecordKind.HISTOGRAM, RecordKind.MEDIA}
 _RESUME = (None, "allow", "must", "never")
 _MAX_NAME_BYTES = 200
 
@@ -241,6 +243,8 @@ def _check_body(i: int, kind: str, body: Any) -> Any:
         raise UsageError(f"Record {i} ({kind}) must have a list of rows as body.")
     if kind == RecordKind.HISTOGRAM:
         return _checked_histograms(i, body)
+    if kind == RecordKind.MEDIA:
+        return checked_media_rows(i, body)
     for j, row in enumerate(body):
         if not _is_good_row(row):
             body[j] = _fixed_row(i, j, row)
@@ -399,6 +403,9 @@ def _file_target(request: Request, project: str, run_id: str, path: str) -> Path
             f"File path {path!r} is not allowed: use a relative path inside the run, "
             f"without '..', names under {_MAX_NAME_BYTES} bytes, e.g. checkpoints/model.pt."
         )
+    why = media_name_problem(path) if is_media(path) else None
+    if why:
+        raise UsageError(f"File not kept: {why}.")
     return target
 
 
@@ -420,13 +427,21 @@ async def put_file(
     )
     partial = target.with_name(f".{target.name}.{os.getpid()}.{id(request)}.part")
     size = 0
+    digest = hashlib.sha256() if is_media(path) else None
     try:
         with open(partial, "wb") as out:
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > limit:
                     raise PayloadTooLarge(_too_large(limit))
+                if digest is not None:
+                    digest.update(chunk)
                 await anyio.to_thread.run_sync(out.write, chunk)
+        if digest is not None and digest.hexdigest()[:32] != target.name[:32]:
+            raise UsageError(
+                f"Media file {path!r} was not kept: its content's SHA-256 does not "
+                "match its name (a media file is named by its content)."
+            )
         os.replace(partial, target)
     finally:
         if partial.exists():

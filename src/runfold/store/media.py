@@ -1,0 +1,121 @@
+"""Media references (issue 15): what ``run.log({"k": runfold.Image(...)})`` stored.
+
+One row per (run, key, step): the reference to the media files as JSON (W&B's
+shape: ``{"_type": "image-file", "path": "media/images/<sha>.png", ...}``) and its
+``_type``. Keys share the ``metrics`` table with scalar series and histograms, as
+histograms do, and have no stats, so they never show up as chartable metrics. The
+files are the run's own (``files/media/...``), kept beside the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from .sqlbase import SQLBase
+
+__all__ = ["MediaMixin", "MediaRef"]
+
+# (step, timestamp, reference) of one key of one run
+MediaRef = tuple[int, float, dict[str, Any]]
+_IN_CHUNK = 500
+
+
+def _chunks(run_pks: list[int]) -> list[list[int]]:
+    return [run_pks[i : i + _IN_CHUNK] for i in range(0, len(run_pks), _IN_CHUNK)]
+
+
+class MediaMixin(SQLBase):
+    """Media rows: written at ingest, read per run, per key and across runs."""
+
+    _metric_ids: Callable[[Any, int, list[str]], dict[str, int]]  # writes.py
+
+    def _ingest_media(self, cur: Any, row: dict[str, Any], rows: list[Any]) -> None:
+        keys = sorted({key for _, _, values in rows for key in values})
+        metric_ids = self._metric_ids(cur, row["project_id"], keys)
+        for step, ts, values in rows:
+            for key, ref in values.items():
+                self._exec(
+                    cur,
+                    "INSERT INTO media (run_pk, metric_id, step, logged_at, kind, value)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (row["pk"], metric_ids[key], int(step), float(ts),
+                     str(ref.get("_type", "")), json.dumps(ref, sort_keys=True)),
+                )  # fmt: skip
+
+    def media_keys(self, run_pk: int) -> list[tuple[str, str, int, int, int]]:
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT m.key, COUNT(*), MIN(t.step), MAX(t.step) FROM media t "
+                "JOIN metrics m ON m.id = t.metric_id WHERE t.run_pk = ? "
+                "GROUP BY m.key ORDER BY m.key",
+                (run_pk,),
+            )
+            out = []
+            for key, steps, first, last in rows:
+                (kind,) = self._one(
+                    cur,
+                    "SELECT t.kind FROM media t JOIN metrics m ON m.id = t.metric_id "
+                    "WHERE t.run_pk = ? AND m.key = ? AND t.step = ?",
+                    (run_pk, key, last),
+                )
+                out.append((key, kind, int(steps), int(first), int(last)))
+        return out
+
+    def media(self, run_pk: int, key: str) -> list[MediaRef]:
+        with self._read() as cur:
+            rows = self._all(
+                cur,
+                "SELECT t.step, t.logged_at, t.value FROM media t JOIN metrics m "
+                "ON m.id = t.metric_id WHERE t.run_pk = ? AND m.key = ? ORDER BY t.step",
+                (run_pk, key),
+            )
+        return [(int(step), float(ts), json.loads(value)) for step, ts, value in rows]
+
+    def project_media_keys(self, project: str) -> list[tuple[str, str, int]]:
+        with self._read() as cur:
+            project_id = self._project_id(cur, project, create=False)
+            rows = self._all(
+                cur,
+                "SELECT m.key, MAX(t.kind), COUNT(DISTINCT t.run_pk) FROM media t "
+                "JOIN metrics m ON m.id = t.metric_id WHERE m.project_id = ? "
+                "GROUP BY m.key ORDER BY m.key",
+                (project_id,),
+            )
+        return [(key, kind, int(runs)) for key, kind, runs in rows]
+
+    def media_at(
+        self, run_pks: list[int], key: str, step: int | None
+    ) -> tuple[dict[int, MediaRef], list[int]]:
+        """Per run, the value of ``key`` at the largest step ≤ ``step`` (the last
+        one when ``step`` is None); and every step any of the runs logged it at."""
+        found: dict[int, MediaRef] = {}
+        steps: set[int] = set()
+        limit = "" if step is None else " AND t.step <= ?"
+        with self._read() as cur:
+            for chunk in _chunks(run_pks):
+                marks = ", ".join("?" * len(chunk))
+                steps.update(
+                    s for (s,) in self._all(
+                        cur,
+                        "SELECT DISTINCT t.step FROM media t JOIN metrics m ON "
+                        f"m.id = t.metric_id WHERE m.key = ? AND t.run_pk IN ({marks})",
+                        (key, *chunk),
+                    )
+                )  # fmt: skip
+                params = (key, *chunk) + (() if step is None else (step,))
+                rows = self._all(
+                    cur,
+                    "SELECT t.run_pk, t.step, t.logged_at, t.value FROM media t "
+                    "JOIN (SELECT b.run_pk, b.metric_id, MAX(b.step) AS s FROM media b "
+                    "JOIN metrics m ON m.id = b.metric_id WHERE m.key = ? AND "
+                    f"b.run_pk IN ({marks}){limit.replace('t.', 'b.')} "
+                    "GROUP BY b.run_pk, b.metric_id) last ON t.run_pk = last.run_pk "
+                    "AND t.metric_id = last.metric_id AND t.step = last.s",
+                    params,
+                )
+                for run_pk, at, ts, value in rows:
+                    found[int(run_pk)] = (int(at), float(ts), json.loads(value))
+        return found, sorted(int(s) for s in steps)

@@ -1,0 +1,14 @@
+-- Media logged with runfold.Image, Table, plot.* ... (issue 15): one row per (run,
+-- key, step) holding the reference to the media files (W&B's shape, JSON) and its
+-- _type. The files themselves are files of the run (files/media/...). The SQLite
+-- dialect has the same table under the same number.
+CREATE TABLE media (
+    run_pk BIGINT NOT NULL REFERENCES runs (pk),
+    metric_id BIGINT NOT NULL REFERENCES metrics (id),
+    step BIGINT NOT NULL,
+    logged_at DOUBLE PRECISION NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_pk, metric_id, step)
+);
+CREATE INDEX media_key_step ON media (metric_id, step)
