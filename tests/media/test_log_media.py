@@ -202,3 +202,30 @@ def test_a_list_mixing_media_types_drops_its_key_alone() -> None:
     run.finish()
     logged = runfold.Api().run(f"{P}/{run.id}")
     assert logged.history()[0]["loss"] == 2.0 and logged.media_keys() == []
+
+
+def test_figures_passed_to_log_become_images_and_plotly_charts() -> None:
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import plotly.graph_objects as go
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=50)
+    ax.plot([0, 1, 2], [2, 1, 3])
+    chart = go.Figure(go.Scatter(x=[1, 2, 3], y=[4, 1, 9], name="s"))
+    run = runfold.init(project=P)
+    run.log({"mpl": fig, "pyplot": plt, "plotly": chart})
+    run.finish()
+    plt.close("all")
+    logged = runfold.Api().run(f"{P}/{run.id}")
+    for key in ("mpl", "pyplot"):
+        (image,) = logged.media(key)
+        assert image.type == "image-file"
+        assert image.image().size == (200, 150)  # 4 x 3 inches at 50 dpi
+    (plot,) = logged.media("plotly")
+    assert plot.type == "plotly-file"
+    trace = json.loads(plot.read_bytes())["data"][0]
+    assert trace["name"] == "s" and list(trace["y"]) == [4, 1, 9]

@@ -133,8 +133,16 @@ def test_grouped_media_show_each_run_of_each_group_at_one_step(served: Any) -> N
                                           "limit": 2}).json()  # fmt: skip
         assert (last["total"], last["shown"], len(last["groups"])) == (5, 2, 2)
         assert all(g["runs"][0]["step"] == 2 for g in last["groups"])
+        assert body["running"] == 0
+        assert [g["index"] for g in body["groups"]] == [0, 1]
         keys = http.get("/media-keys").json()["keys"]
         assert keys == [{"key": "pred", "type": "image-file", "runs": 5}]
+        only_b = http.get("/media-keys", params={"filters": '{"group": "cv-b"}'})
+        assert only_b.json()["keys"][0]["runs"] == 2
+        b_alone = http.get(
+            "/media", params={"key": "pred", "filters": '{"group": "cv-b"}'}
+        )
+        assert [g["index"] for g in b_alone.json()["groups"]] == [0]
         run_keys = http.get(f"/runs/{cell['id']}/media").json()["keys"]
         assert run_keys == [{"key": "pred", "type": "image-file", "steps": 3,
                              "first": 0, "last": 2}]  # fmt: skip

@@ -22,6 +22,7 @@ from .rows import (
     Caller,
     Claim,
     KeyInfo,
+    MediaRef,
     ProjectRow,
     ReportRow,
     ReportVersion,
@@ -119,17 +120,20 @@ class RunStore(Protocol):
         """The run's media keys: (key, _type at the last step, steps, first, last)."""
         ...
 
-    def media(self, run_pk: int, key: str) -> list[tuple[int, float, dict[str, Any]]]:
+    def media(self, run_pk: int, key: str) -> list[MediaRef]:
         """``[(step, timestamp, reference)]`` of one media key, by step."""
         ...
 
-    def project_media_keys(self, project: str) -> list[tuple[str, str, int]]:
-        """The project's media keys: (key, a _type, how many runs logged it)."""
+    def project_media_keys(
+        self, project: str, run_pks: list[int] | None = None
+    ) -> list[tuple[str, str, int]]:
+        """The project's media keys: (key, a _type, how many runs logged it), of
+        the runs ``run_pks`` when given."""
         ...
 
     def media_at(
         self, run_pks: list[int], key: str, step: int | None
-    ) -> tuple[dict[int, tuple[int, float, dict[str, Any]]], list[int]]:
+    ) -> tuple[dict[int, MediaRef], list[int]]:
         """Per run pk, ``key``'s (step, timestamp, reference) at the largest step ≤
         ``step`` (the last when None); and every step the runs logged it at."""
         ...

@@ -13,12 +13,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from .rows import MediaRef
 from .sqlbase import SQLBase
 
-__all__ = ["MediaMixin", "MediaRef"]
-
-# (step, timestamp, reference) of one key of one run
-MediaRef = tuple[int, float, dict[str, Any]]
+__all__ = ["MediaMixin"]
 _IN_CHUNK = 500
 
 
@@ -74,17 +72,29 @@ class MediaMixin(SQLBase):
             )
         return [(int(step), float(ts), json.loads(value)) for step, ts, value in rows]
 
-    def project_media_keys(self, project: str) -> list[tuple[str, str, int]]:
+    def project_media_keys(
+        self, project: str, run_pks: list[int] | None = None
+    ) -> list[tuple[str, str, int]]:
+        sql = (
+            "SELECT m.key, MAX(t.kind), COUNT(DISTINCT t.run_pk) FROM media t "
+            "JOIN metrics m ON m.id = t.metric_id WHERE m.project_id = ?{runs} "
+            "GROUP BY m.key ORDER BY m.key"
+        )
+        found: dict[str, tuple[str, int]] = {}
         with self._read() as cur:
             project_id = self._project_id(cur, project, create=False)
-            rows = self._all(
-                cur,
-                "SELECT m.key, MAX(t.kind), COUNT(DISTINCT t.run_pk) FROM media t "
-                "JOIN metrics m ON m.id = t.metric_id WHERE m.project_id = ? "
-                "GROUP BY m.key ORDER BY m.key",
-                (project_id,),
-            )
-        return [(key, kind, int(runs)) for key, kind, runs in rows]
+            if run_pks is None:
+                rows = self._all(cur, sql.format(runs=""), (project_id,))
+            else:  # only these runs (a filter): counted per chunk, then summed
+                rows = []
+                for chunk in _chunks(run_pks):
+                    marks = ", ".join("?" * len(chunk))
+                    runs = f" AND t.run_pk IN ({marks})"
+                    rows += self._all(cur, sql.format(runs=runs), (project_id, *chunk))
+        for key, kind, runs in rows:
+            had = found.get(key, (kind, 0))
+            found[key] = (max(had[0], kind), had[1] + int(runs))
+        return [(key, kind, runs) for key, (kind, runs) in sorted(found.items())]
 
     def media_at(
         self, run_pks: list[int], key: str, step: int | None

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
-    "SweepRow", "SweepRunRow", "AgentRow", "Claim",
+    "SweepRow", "SweepRunRow", "AgentRow", "Claim", "MediaRef",
 ]  # fmt: skip
 
 
@@ -152,3 +152,7 @@ class Claim:
 
     state: str
     run: SweepRunRow | None
+
+
+# One logged media value of a run's key: (step, timestamp, W&B reference dict).
+MediaRef = tuple[int, float, dict[str, Any]]

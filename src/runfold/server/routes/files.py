@@ -83,6 +83,7 @@ def download_file(
         headers["Cache-Control"] = MEDIA_CACHE
         if target.suffix == ".html":
             kind, headers["Content-Security-Policy"] = "text/html", HTML_CSP
+            headers["X-Frame-Options"] = "SAMEORIGIN"  # shown in the UI's frame
     return FileResponse(
         target, filename=target.name, media_type=kind, headers=headers,
         content_disposition_type="inline" if media else "attachment",

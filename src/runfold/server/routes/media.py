@@ -56,9 +56,12 @@ def run_media(project: str, run_id: str, key: str, api: ApiDep) -> Any:
 
 
 @router.get("/projects/{project}/media-keys")
-def project_media_keys(project: str, api: ApiDep) -> Any:
-    """``{"keys": [{"key", "type", "runs"}]}``: every media key of the project."""
-    found = api.store.project_media_keys(project)
+def project_media_keys(project: str, api: ApiDep, filters: FiltersQuery = None) -> Any:
+    """``{"keys": [{"key", "type", "runs"}]}``: every media key of the project (of
+    the runs matching ``filters`` when given), with how many runs logged it."""
+    parsed = parse_filters(filters)
+    run_pks = None if parsed is None else [r.pk for r in api.run_rows(project, parsed)]
+    found = api.store.project_media_keys(project, run_pks)
     keys = [{"key": k, "type": t, "runs": n} for k, t, n in found]
     return json_response({"keys": keys})
 
@@ -83,11 +86,13 @@ def grouped_media(
         int, Query(ge=1, le=MAX_RUNS, description="At most this many runs.")
     ] = 200,
 ) -> Any:
-    """``{"key", "step", "steps", "groups": [{"key", "name", "runs": [{"id",
-    "name", "step", "value"}]}], "total", "shown"}``: the runs matching
-    ``filters`` that logged ``key``, folded as ``by`` (default ``group``) in the
-    runs table's order, each with its value at ``step``; ``steps`` lists every
-    step any of them logged it at. At most ``limit`` runs are sent (``shown`` of
+    """``{"key", "step", "steps", "groups": [{"key", "name", "index", "runs":
+    [{"id", "name", "step", "value"}]}], "total", "shown", "running"}``: the runs
+    matching ``filters`` that logged ``key``, folded as ``by`` (default
+    ``group``) in the runs table's order, each with its value at ``step``;
+    ``steps`` lists every step any of them logged it at; ``index`` is the group's
+    place among all the matching runs' groups (its colour); ``running`` counts
+    the running runs shown. At most ``limit`` runs are sent (``shown`` of
     ``total``), never silently."""
     if by and ungrouped:
         raise UsageError(BY_AND_UNGROUPED)
@@ -95,13 +100,17 @@ def grouped_media(
     found, steps = api.reader.media_at(rows, key, step)
     with_media = [r for r in rows if r.pk in found]
     if ungrouped:
-        folds = [([r.id], r.name, [r]) for r in with_media]
+        place = {r.id: i for i, r in enumerate(rows)}
+        folds = [([r.id], r.name, [r], place[r.id]) for r in with_media]
     else:
-        groups = api.reader.group_rows(with_media, tuple(by or ("group",)))
-        folds = [(list(g.key), g.name, g.runs) for g in groups]
-    shown = 0
+        grouping = tuple(by or ("group",))
+        # each group's place among all the page's groups: its colour everywhere
+        order = {g.key: i for i, g in enumerate(api.reader.group_rows(rows, grouping))}
+        groups = api.reader.group_rows(with_media, grouping)
+        folds = [(list(g.key), g.name, g.runs, order[g.key]) for g in groups]
+    shown = running = 0
     out = []
-    for fold_key, name, members in folds:
+    for fold_key, name, members, index in folds:
         runs = []
         for run in members:
             if shown >= limit:
@@ -109,8 +118,9 @@ def grouped_media(
             at, _, ref = found[run.pk]
             runs.append({"id": run.id, "name": run.name, "step": at, "value": ref})
             shown += 1
+            running += run.state == "running"
         if runs:
-            out.append({"key": fold_key, "name": name, "runs": runs})
+            out.append({"key": fold_key, "name": name, "index": index, "runs": runs})
     body = {"key": key, "step": step, "steps": steps, "groups": out,
-            "total": len(with_media), "shown": shown}  # fmt: skip
+            "total": len(with_media), "shown": shown, "running": running}  # fmt: skip
     return json_response(body)

@@ -4,6 +4,7 @@ import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { Failure, Header, fmt } from "./common.js";
 import { LinkedCharts } from "./linked.js";
+import { MediaGroups } from "./media-grouped.js";
 import { NewReportButton, ReportsList } from "./reports.js";
 import { RunsTable, exact, flatten } from "./runstable.js";
 
@@ -34,6 +35,7 @@ export function GroupPage({ project, group }) {
       <${RunsTable} project=${project} filters=${{ group }} defaultBy=${["job_type"]} groupLinks=${false} />
       <h2>Charts</h2>
       <${LinkedCharts} project=${project} filters=${{ group }} defaultBy=${["job_type"]} />
+      <${MediaGroups} project=${project} filters=${{ group }} defaultBy=${["job_type"]} />
     </main>`;
 }
 

@@ -8,6 +8,7 @@ import { html, useEffect, useState } from "../lib/ui.js";
 import { readParams, readView } from "../lib/url.js";
 import { Failure, Header } from "./common.js";
 import { LinkedCharts } from "./linked.js";
+import { MediaGroups } from "./media-grouped.js";
 import { createReport } from "./reports.js";
 import { RunsTable } from "./runstable.js";
 
@@ -28,6 +29,7 @@ export function ProjectPage({ project }) {
         </div>
         <${RunsTable} project=${project} defaultBy=${DEFAULT_BY} autoOff=${true} />
         <${LinkedCharts} project=${project} defaultBy=${DEFAULT_BY} />
+        <${MediaGroups} project=${project} defaultBy=${DEFAULT_BY} />
       </main>
     </div>`;
 }

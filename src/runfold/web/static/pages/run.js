@@ -7,6 +7,7 @@ import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { ChartsSection } from "./charts.js";
 import { Failure, Header, fmt, when } from "./common.js";
 import { Histograms } from "./histograms.js";
+import { MediaSection } from "./media.js";
 
 const LIVE_MS = 5000;
 
@@ -73,6 +74,8 @@ function RunBody({ run, project, tick }) {
     <${RunCharts} run=${run} project=${project} metricKeys=${metricKeys} />
     <h2>Histograms</h2>
     <${Histograms} project=${project} runId=${run.id} tick=${run.state === "running" ? tick : -1} />
+    <h2>Media</h2>
+    <${MediaSection} project=${project} runId=${run.id} tick=${run.state === "running" ? tick : -1} />
     <h2>Console</h2>
     <${Console} run=${run} project=${project} tick=${run.state === "running" ? tick : -1} />
     <h2>Files</h2>
