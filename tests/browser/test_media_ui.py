@@ -148,7 +148,9 @@ def test_image_panel_follows_the_step_slider(page: Any, one_run: Any) -> None:
     assert img.get_attribute("src").endswith(last.path)
     assert img.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [W, H]
     assert _pixel(img) == colour(0, STEPS - 1)
-    assert panel.locator("[data-testid=media-caption]").inner_text() == f"step {STEPS - 1}"
+    assert (
+        panel.locator("[data-testid=media-caption]").inner_text() == f"step {STEPS - 1}"
+    )
 
     slider = panel.locator("[data-testid=media-step]")
     slider.focus()
@@ -240,7 +242,9 @@ def test_table_sorts_filters_and_picks_columns_like_the_api(
         f"{len(matching)} of {len(ROWS)} rows match"
     )
     table.locator("[data-testid=media-table-columns] summary").click()
-    table.locator("[data-testid=media-table-columns] input[data-column=label]").uncheck()
+    table.locator(
+        "[data-testid=media-table-columns] input[data-column=label]"
+    ).uncheck()
     headers = table.locator("thead th").all_inner_texts()
     assert [h.split(" ")[0] for h in headers] == ["id", "score", "image", "bucket"]
 
@@ -271,20 +275,31 @@ def test_plotly_figure_audio_video_html_gallery_and_points(
     _open_run(page, server, run.id)
     # plotly.js loads only when a figure comes into view
     fig = _panel(page, "fig")
-    assert fig.locator("[data-testid=media-plotly]").get_attribute("data-state") == "waiting"
-    assert page.evaluate("() => [typeof window.Plotly, document.querySelectorAll('script[src*=plotly]').length]") == ["undefined", 0]
+    assert (
+        fig.locator("[data-testid=media-plotly]").get_attribute("data-state")
+        == "waiting"
+    )
+    assert page.evaluate(
+        "() => [typeof window.Plotly, document.querySelectorAll('script[src*=plotly]').length]"
+    ) == ["undefined", 0]
     fig.scroll_into_view_if_needed()
-    fig.locator("[data-testid=media-plotly][data-state=drawn] svg.main-svg").first.wait_for()
+    fig.locator(
+        "[data-testid=media-plotly][data-state=drawn] svg.main-svg"
+    ).first.wait_for()
     assert fig.locator("g.scatterlayer .trace").count() == 1
     assert fig.locator("g.scatterlayer path.js-line").count() == 1
 
     sound = _panel(page, "sound").locator("audio")
     assert sound.get_attribute("src").endswith(run.media("sound")[-1].path)
-    assert page.wait_for_function("a => a.readyState >= 1 && a.duration > 0.9", arg=sound.element_handle())
+    assert page.wait_for_function(
+        "a => a.readyState >= 1 && a.duration > 0.9", arg=sound.element_handle()
+    )
 
     gif = _panel(page, "gif").locator("[data-testid=media-video] img")
     assert gif.get_attribute("src").endswith(run.media("gif")[-1].path)
-    assert gif.evaluate("i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])") == [8, 8]
+    assert gif.evaluate(
+        "i => i.decode().then(() => [i.naturalWidth, i.naturalHeight])"
+    ) == [8, 8]
     clip = _panel(page, "clip").locator("video")
     page.wait_for_function(
         "v => v.readyState >= 1 && v.videoWidth === 16 && v.duration > 1.5",
@@ -338,7 +353,9 @@ def _cells(panel: Any) -> dict[str, Any]:
     return out
 
 
-def test_grouped_panel_shows_each_groups_runs_at_one_step(page: Any, grouped: Any) -> None:
+def test_grouped_panel_shows_each_groups_runs_at_one_step(
+    page: Any, grouped: Any
+) -> None:
     server, ids, index = grouped
     page.goto(f"{server.url}/projects/m")
     panel = _panel(page, "examples", "media-group-panel")
@@ -363,7 +380,7 @@ def test_grouped_panel_shows_each_groups_runs_at_one_step(page: Any, grouped: An
     page.keyboard.press("Home")
     page.keyboard.press("ArrowRight")
     page.wait_for_function(
-        "() => document.querySelector(\"[data-testid=media-group-panel][data-key=examples]\")"
+        '() => document.querySelector("[data-testid=media-group-panel][data-key=examples]")'
         ".dataset.step === '1'"
     )
     cells = _cells(panel)
