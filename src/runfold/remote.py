@@ -8,10 +8,8 @@ float (history, histogram bins and counts, the series arrays but std and stderr,
 None there too) null comes back as NaN; so an infinity comes back as NaN, and a
 NaN or infinity in config or summary as None.
 
-Failures are ``runfold.errors`` exceptions, never httpx ones: 404 ProjectNotFound,
-RunNotFound or NotFound; 401 AuthError; 403 Forbidden; 409 Conflict; other 4xx
-UsageError with the server's message; no answer, a 5xx or not Runfold's JSON
-ServerUnavailable, saying what to check.
+Failures are ``runfold.errors`` exceptions, never httpx ones, as ``httpclient.Http``
+maps them.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .arrays import is_arraylike, is_path, read_path, to_numpy
-from .base import Media, Put
+from .base import Media, Put, file_ref
 
 __all__ = ["Audio", "AUDIO_FILES", "wav_bytes"]
 
@@ -76,15 +76,10 @@ class Audio(Media):
         else:
             assert self.sample_rate is not None
             data = wav_bytes(self._samples, self.sample_rate)
-        path, sha = put(data, "audio", "." + self.format)
-        ref: dict[str, Any] = {
-            "_type": self._type,
-            "path": path,
-            "sha256": sha,
-            "size": len(data),
-            "sample_rate": self.sample_rate,
-            "duration": self.duration,
-        }
+        ref = file_ref(
+            put, self._type, data, "audio", "." + self.format,
+            sample_rate=self.sample_rate, duration=self.duration,
+        )  # fmt: skip
         if self.caption is not None:
             ref["caption"] = self.caption
         return ref

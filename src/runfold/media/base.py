@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-__all__ = ["Media", "Put", "MemoryFiles", "media_path", "MEDIA_DIR"]
+__all__ = ["Media", "Put", "MemoryFiles", "media_path", "file_ref", "MEDIA_DIR"]
 
 # Where media files live inside a run's ``files/`` folder.
 MEDIA_DIR = "media"
@@ -27,6 +27,15 @@ Put = Callable[[bytes, str, str], tuple[str, str]]
 def media_path(sha256: str, folder: str, suffix: str) -> str:
     """The content-addressed path of a media file: the same bytes, the same path."""
     return f"{MEDIA_DIR}/{folder}/{sha256[:32]}{suffix}"
+
+
+def file_ref(
+    put: Put, kind: str, data: bytes, folder: str, suffix: str, **fields: Any
+) -> dict[str, Any]:
+    """Write ``data`` through ``put``; the reference W&B gives such a file:
+    ``{"_type": kind, "path", "sha256", "size"}`` and then ``fields``."""
+    path, sha = put(data, folder, suffix)
+    return {"_type": kind, "path": path, "sha256": sha, "size": len(data), **fields}
 
 
 class Media:

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .arrays import json_default, read_path
-from .base import Media, Put
+from .base import Media, Put, file_ref
 
 __all__ = ["Html", "Plotly", "is_plotly_figure", "INJECTED"]
 
@@ -28,13 +28,6 @@ __all__ = ["Html", "Plotly", "is_plotly_figure", "INJECTED"]
 INJECTED = '<base target="_blank">'
 _HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
 _HTML = re.compile(r"<html(\s[^>]*)?>", re.IGNORECASE)
-
-
-def _file_ref(
-    kind: str, data: bytes, put: Put, folder: str, suffix: str
-) -> dict[str, Any]:
-    path, sha = put(data, folder, suffix)
-    return {"_type": kind, "path": path, "sha256": sha, "size": len(data)}
 
 
 class Html(Media):
@@ -68,7 +61,7 @@ class Html(Media):
         self.html: str = inject_head(html) if inject else html
 
     def to_ref(self, put: Put) -> dict[str, Any]:
-        return _file_ref(self._type, self.html.encode(), put, "html", ".html")
+        return file_ref(put, self._type, self.html.encode(), "html", ".html")
 
 
 def inject_head(html: str) -> str:
@@ -112,7 +105,7 @@ class Plotly(Media):
         self.json: str = text
 
     def to_ref(self, put: Put) -> dict[str, Any]:
-        return _file_ref(self._type, self.json.encode(), put, "plotly", ".plotly.json")
+        return file_ref(put, self._type, self.json.encode(), "plotly", ".plotly.json")
 
 
 def is_plotly_figure(value: Any) -> bool:

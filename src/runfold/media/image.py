@@ -25,7 +25,7 @@ from .arrays import (
     to_numpy,
     to_uint8,
 )
-from .base import Media, Put
+from .base import Media, Put, file_ref
 from .overlays import boxes_of, classes_of, masks_of
 
 __all__ = ["Image", "FILE_TYPES", "is_matplotlib_figure", "figure_png"]
@@ -144,16 +144,10 @@ class Image(Media):
 
     def to_ref(self, put: Put) -> dict[str, Any]:
         data = self.encode()
-        path, sha = put(data, "images", "." + self.format)
-        ref: dict[str, Any] = {
-            "_type": self._type,
-            "path": path,
-            "sha256": sha,
-            "size": len(data),
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-        }
+        ref = file_ref(
+            put, self._type, data, "images", "." + self.format,
+            format=self.format, width=self.width, height=self.height,
+        )  # fmt: skip
         if self.caption is not None:
             ref["caption"] = self.caption
         if self.grouping is not None:

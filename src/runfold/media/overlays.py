@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .arrays import is_path, need, read_path, to_numpy
-from .base import Put
+from .base import Put, file_ref
 
 __all__ = ["Mask", "masks_of", "boxes_of", "classes_of", "class_labels"]
 
@@ -45,14 +45,7 @@ class Mask:
 
     def to_ref(self, put: Put) -> dict[str, Any]:
         data = self.png if self.png is not None else _encode_mask(self.values)
-        path, sha = put(data, "masks", ".mask.png")
-        ref: dict[str, Any] = {
-            "_type": "mask",
-            "path": path,
-            "sha256": sha,
-            "size": len(data),
-            "format": "png",
-        }
+        ref = file_ref(put, "mask", data, "masks", ".mask.png", format="png")
         if self.labels is not None:
             ref["class_labels"] = self.labels
         return ref

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .arrays import is_arraylike, is_path, json_default, read_path, to_numpy
-from .base import Media, Put
+from .base import Media, Put, file_ref
 
 __all__ = ["Object3D", "Molecule", "OBJECT3D_FILES", "MOLECULE_FILES"]
 
@@ -52,13 +52,7 @@ class _FileMedia(Media):
         self.caption = None if caption is None else str(caption)
 
     def to_ref(self, put: Put) -> dict[str, Any]:
-        path, sha = put(self._data, self._folder, "." + self.suffix)
-        ref: dict[str, Any] = {
-            "_type": self._type,
-            "path": path,
-            "sha256": sha,
-            "size": len(self._data),
-        }
+        ref = file_ref(put, self._type, self._data, self._folder, "." + self.suffix)
         if self.caption is not None:
             ref["caption"] = self.caption
         return ref

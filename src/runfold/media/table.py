@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..errors import UsageError
-from .base import Media, Put
+from .base import Media, Put, file_ref
 
 __all__ = ["Table", "table_from_bytes", "table_dataframe", "is_dataframe", "CELL_TYPES"]
 
@@ -176,15 +176,10 @@ class Table(Media):
         body = json.dumps(
             doc, allow_nan=False, ensure_ascii=False, separators=(",", ":")
         ).encode("utf-8", "replace")  # a lone surrogate in a str: "?", not a crash
-        path, sha = put(body, "tables", ".table.json")
-        return {
-            "_type": self._type,
-            "path": path,
-            "sha256": sha,
-            "size": len(body),
-            "ncols": len(self.columns),
-            "nrows": len(rows),
-        }
+        return file_ref(
+            put, self._type, body, "tables", ".table.json",
+            ncols=len(self.columns), nrows=len(rows),
+        )  # fmt: skip
 
 
 # -- reading a logged table back ----------------------------------------------

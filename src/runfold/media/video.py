@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import UsageError
 from .arrays import is_arraylike, is_path, need, read_path, to_numpy, to_uint8
-from .base import Media, Put
+from .base import Media, Put, file_ref
 
 __all__ = ["Video", "VIDEO_FORMATS", "VIDEO_FILES", "tile_batch"]
 
@@ -91,16 +91,10 @@ class Video(Media):
 
     def to_ref(self, put: Put) -> dict[str, Any]:
         data = self.encode()
-        path, sha = put(data, "videos", "." + self.format)
-        ref: dict[str, Any] = {
-            "_type": self._type,
-            "path": path,
-            "sha256": sha,
-            "size": len(data),
-            "format": self.format,
-            "width": self.width,
-            "height": self.height,
-        }
+        ref = file_ref(
+            put, self._type, data, "videos", "." + self.format,
+            format=self.format, width=self.width, height=self.height,
+        )  # fmt: skip
         if self._pixels is not None:
             ref["fps"] = self.fps
             ref["frames"] = self.frames
