@@ -1,6 +1,7 @@
 """Turn the benchmarks' results into one Markdown table: figure, target, W&B, ratio.
 
-Targets are DESIGN.md §8's. A figure with no target is printed for context.
+Each figure's target is set below (``target=``) and listed with the latest results
+in bench/RESULTS.md. A figure with no target is printed for context.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# ``import runfold`` must not load these (DESIGN §7, STYLE §5.1).
+# ``import runfold`` must not load these (docs/architecture.md: it stays light).
 MUST_NOT_LOAD = ("numpy", "runfold.store.sqlite", "fastapi", "psycopg", "httpx")
 
 

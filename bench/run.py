@@ -1,4 +1,5 @@
-"""Run every benchmark and print the figures against DESIGN.md §8's targets.
+"""Run every benchmark and print the figures against their targets (each figure's
+``target`` in bench/report.py; bench/RESULTS.md lists them with the latest results).
 
     .venv/bin/python bench/run.py            # the full workload (a few minutes)
     .venv/bin/python bench/run.py --quick    # fewer steps and runs, for a smoke test

@@ -28,12 +28,39 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "readback": ("sdk", "server", "cli", "admin", "remote"),
     "store": ("query", "api", "remote", "sdk", "server", "cli", "admin", "reports"),
     "query": ("api", "remote", "sdk", "server", "cli", "admin", "reports", "settings"),
-    "sdk": ("query", "api", "remote", "server", "cli", "admin", "reports"),
+    "sdk": (
+        "query",
+        "api",
+        "publicapi",
+        "remote",
+        "server",
+        "cli",
+        "admin",
+        "reports",
+        "compat",
+    ),  # fmt: skip
     "reports": ("sdk", "server", "cli", "admin", "remote"),
     "api": ("sdk", "server", "cli", "admin"),
+    "publicapi": ("sdk", "server", "cli", "admin", "query", "store", "compat"),
+    "compat": ("query", "store", "remote", "server", "cli", "admin", "reports"),
     "remote": ("sdk", "server", "cli", "admin"),
     "server": ("sdk", "cli", "admin", "remote"),
     "admin": ("cli",),
+    "importers": (
+        "query",
+        "api",
+        "publicapi",
+        "remote",
+        "server",
+        "cli",
+        "admin",
+        "reports",
+        "compat",
+    ),  # fmt: skip
+    "artifacts": ("*",),
+    "apiartifacts": ("sdk", "server", "cli", "admin"),
+    "remoteartifacts": ("sdk", "server", "cli", "admin"),
+    "reproduce": ("sdk", "server", "cli", "admin"),
     "integration": (
         "query",
         "api",
@@ -53,6 +80,7 @@ ALLOWED = {
     "media": ("errors", "model"),
     "httpclient": ("errors",),
     "plot": ("errors", "model", "media"),
+    "artifacts": ("errors", "model", "media"),
 }
 
 
@@ -145,6 +173,16 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         if node not in state and (found := visit(node)):
             return found
     return None
+
+
+def test_only_runfold_import_imports_the_importers() -> None:
+    """They load W&B's, MLflow's and TensorBoard's packages: only the command
+    that needs them may bring them in (docs/architecture.md)."""
+    users = {
+        name for name, path in _modules() for _, target in _imports(name, path)
+        if _part(target) == "importers" and _part(name) != "importers"
+    }  # fmt: skip
+    assert users <= {"runfold.cli_import"}
 
 
 def test_no_import_cycles_between_modules() -> None:

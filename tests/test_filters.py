@@ -112,7 +112,7 @@ def test_filters_treat_missing_like_null() -> None:
     assert names({"config.lr": {"$lte": 1e9}}) == ["d"]
 
 
-@pytest.mark.parametrize("op", ["$gtt", "$regex", "$not", "gt"])
+@pytest.mark.parametrize("op", ["$gtt", "$where", "$not", "gt"])
 def test_filters_reject_unknown_operator_naming_it_and_the_valid_ones(op: str) -> None:
     with pytest.raises(runfold.UsageError) as info:
         compile_filters({"config.lr": {op: 1}})
@@ -123,7 +123,7 @@ def test_filters_reject_unknown_operator_naming_it_and_the_valid_ones(op: str) -
     assert all(valid in message for valid in OPERATORS)
 
 
-@pytest.mark.parametrize("op", ["$nor", "$gt"])
+@pytest.mark.parametrize("op", ["$xor", "$gt"])
 def test_filters_reject_unknown_top_level_operator(op: str) -> None:
     with pytest.raises(runfold.UsageError) as info:
         compile_filters({op: [{"group": "a"}]})
@@ -132,6 +132,22 @@ def test_filters_reject_unknown_top_level_operator(op: str) -> None:
     assert repr(op) in message
     assert "$and" in message and "$or" in message
     assert all(valid in message for valid in OPERATORS)
+
+
+def test_regex_and_nor_as_in_wandbs_filters() -> None:
+    """W&B's public API takes both (``$regex`` matches anywhere, re.search)."""
+    runs = [_Run(name) for name in ("lr-0.1", "lr-0.2", "wd-0.1")]
+    match = compile_filters({"name": {"$regex": "^lr-"}})
+    assert [r.name for r in runs if match(r)] == ["lr-0.1", "lr-0.2"]
+    match = compile_filters({"$nor": [{"name": "lr-0.1"}, {"name": {"$regex": "wd"}}]})
+    assert [r.name for r in runs if match(r)] == ["lr-0.2"]
+    with pytest.raises(runfold.UsageError, match=r"\$regex for 'name'"):
+        compile_filters({"name": {"$regex": "("}})
+
+
+class _Run:
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def test_filters_reject_unknown_field() -> None:

@@ -771,7 +771,10 @@ def test_series_route_takes_the_zoom_and_names_a_bad_one(live_server: Any) -> No
 
     for values in ([float(v) for v in range(30)], [2.0 * v for v in range(20)]):
         run = runfold.init(
-            project="p", dir=str(live_server.store_dir), group="g", reinit=True
+            project="p",
+            group="g",
+            reinit=True,
+            settings={"runfold_dir": str(live_server.store_dir)},
         )
         for value in values:
             run.log({"loss": value})
@@ -792,10 +795,10 @@ def test_series_route_takes_the_zoom_and_names_a_bad_one(live_server: Any) -> No
 
 
 def test_a_line_of_one_run_is_named_after_the_run(tmp_path: Path) -> None:
-    run = runfold.init(project="names", name="bright-owl-7", dir=str(tmp_path))
+    run = runfold.init(project="names", name="bright-owl-7")  # into RUNFOLD_DIR
     run.log({"loss": 1.0})
     run.finish()
-    api = runfold.Api(tmp_path)
+    api = runfold.Api()
     (entry,) = api.group_series("names", "loss", by=[])
     assert entry["name"] == "bright-owl-7" and list(entry["key"]) == [run.id]
     api.close()

@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Api",
+    "Artifact",
     "Audio",
     "Histogram",
     "Html",
@@ -43,12 +44,16 @@ __all__ = [
     "RunfoldWarning",
     "UsageError",
     "agent",
+    "as_wandb",
     "config",
     "define_metric",
     "finish",
     "init",
     "join",
+    "link_model",
     "log",
+    "log_artifact",
+    "log_model",
     "login",
     "plot",
     "plot_table",
@@ -58,6 +63,8 @@ __all__ = [
     "summary",
     "sweep",
     "unwatch",
+    "use_artifact",
+    "use_model",
     "util",
     "watch",
 ]
@@ -67,6 +74,12 @@ join = finish
 # W&B's media types (runfold.media), loaded on first use: NumPy and Pillow too.
 _MEDIA = frozenset(
     {"Image", "Audio", "Video", "Html", "Object3D", "Molecule", "Plotly", "Table"}
+)
+
+
+# W&B's artifact calls on the current run (sdk/runartifacts.py).
+_ARTIFACT_CALLS = frozenset(
+    {"log_artifact", "use_artifact", "log_model", "use_model", "link_model"}
 )
 
 
@@ -117,4 +130,18 @@ def __getattr__(name: str) -> Any:
         from . import media
 
         return getattr(media, name)
-    raise AttributeError(f"module 'runfold' has no attribute {name!r}")
+    if name == "Artifact":  # issue 17: versioned datasets and models
+        from .artifacts.artifact import Artifact
+
+        return Artifact
+    if name in _ARTIFACT_CALLS:  # on the current run
+        from .sdk import runartifacts
+
+        return getattr(runartifacts, name)
+    if name.startswith("__"):
+        raise AttributeError(f"module 'runfold' has no attribute {name!r}")
+    # W&B's other names (setup, Settings, restore, alert, termlog, as_wandb ...);
+    # a name W&B has and Runfold does not raises MissingAttribute saying so.
+    from .compat import wbtop
+
+    return getattr(wbtop, name)

@@ -17,14 +17,16 @@ from typing import Any
 import numpy as np
 
 from . import readback
+from .apiartifacts import ArtifactReading, RunArtifacts
 from .errors import NotFound, RunNotFound, UsageError
+from .publicapi import HistoryScan, Project, ProjectLookup
 from .query import Group, Reader, SeriesQuery, groups_of
 from .readback import File, LoggedMedia
 from .settings import resolve
 from .store import open_store
 from .store.base import RunRow, Store
 
-__all__ = ["Api", "Run", "Group", "Sweep", "groups_of", "project_name"]
+__all__ = ["Api", "Run", "Group", "Sweep", "groups_of", "project_name", "Project"]
 
 
 def project_name(path: str) -> str:
@@ -32,7 +34,7 @@ def project_name(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-class Run:
+class Run(HistoryScan, RunArtifacts):
     """A run read from the store. Change group, job_type, tags, notes, name or config
     and call ``update()`` to save."""
 
@@ -134,9 +136,6 @@ class Run:
             }
             for step, ts, bins, counts in self._api._store.histograms(self.pk, key)
         ]
-
-    def scan_history(self, keys: Sequence[str] | None = None, **_: Any) -> Any:
-        return iter(self.history(keys))
 
     # ---- files and media (readback.py); the hooks below are what RemoteRun swaps
 
@@ -284,7 +283,7 @@ def _reads_a_server(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     return settings.mode == "online" and bool(settings.base_url)
 
 
-class Api:
+class Api(ProjectLookup, ArtifactReading):
     """Read access to the local store (``dir``, default ``RUNFOLD_DIR`` or ~/.runfold)."""
 
     def __new__(cls, *args: Any, base_url: str | None = None, **kwargs: Any) -> Api:

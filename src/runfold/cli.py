@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from . import cli_sweeps, cli_sync
+from . import cli_artifacts, cli_import, cli_serve, cli_sweeps, cli_sync
 from .admin import admin
 from .clitools import (
     DIR_HELP,
@@ -140,21 +140,34 @@ def _filters(text: str | None) -> dict[str, Any] | None:
 @click.option(
     "--filter", "filter_text", help='JSON filter, e.g. \'{"group": "exp-1"}\'.'
 )
+@click.option(
+    "--columns", "columns_text", metavar="A,B,...",
+    help="Columns to show, in order: run fields (id, name, group, job_type, state, "
+    "runtime, tags, notes, host, created, exit_code), config.<path>, summary keys. "
+    "Default: the fields and the four most useful summary keys.",
+)  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def runs(
-    project: str, directory: str | None, filter_text: str | None, as_json: bool
-) -> None:
-    """List the runs of PROJECT."""
+    project: str, directory: str | None, filter_text: str | None,
+    columns_text: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """List the runs of PROJECT (piped: plain text, one run a line)."""
+    from .cli_columns import choose_columns, column_values, priority
+
     with user_errors():
         found = _api(directory).runs(project, filters=_filters(filter_text))
     if as_json:
         print_json([_run_dict(r) for r in found])
         return
-    keys = sorted({k for r in found for k in r.summary if not k.startswith("_")})[:4]
-    rows = [[r.id, r.name, r.group, r.job_type, r.state, f"{r.runtime:.0f}s",
-             *(r.summary.get(k) for k in keys)] for r in found]  # fmt: skip
-    columns = ["id", "name", "group", "job_type", "state", "runtime", *keys]
-    print_table(f"Runs of {project} ({len(found)})", columns, rows)
+    requested = [c.strip() for c in (columns_text or "").split(",") if c.strip()]
+    with user_errors():
+        columns = choose_columns(found, requested)
+        rows = [column_values(r, columns) for r in found]
+    print_table(
+        f"Runs of {project} ({len(found)})", columns, rows,
+        priority=priority(columns, bool(requested)),
+        hint="--columns picks them, --json prints everything",
+    )  # fmt: skip
 
 
 def _run_dict(run: Any) -> dict[str, Any]:
@@ -220,9 +233,11 @@ def _mean_std(stats: dict[str, Any] | None) -> str:
     help="The server the key is for (default: $RUNFOLD_BASE_URL).",
 )
 @click.option("--key", help="The API key (asked for when not given).")
-def login(base_url: str | None, key: str | None) -> None:
-    """Save an API key for a Runfold server in your config file (mode 0600); runs
-    and `runfold sync` to that server then send it."""
+@click.option("--no-check", is_flag=True,
+              help="Save the key without asking the server (e.g. while it is down).")  # fmt: skip
+def login(base_url: str | None, key: str | None, no_check: bool) -> None:
+    """Check an API key with a Runfold server and save it in your config file
+    (mode 0600); runs and `runfold sync` to that server then send it."""
     from .credentials import save_api_key
 
     if not base_url:
@@ -238,117 +253,53 @@ def login(base_url: str | None, key: str | None) -> None:
         key = click.prompt("API key", hide_input=True)
     if not key or not key.strip():
         raise click.BadParameter("the key is empty.", param_hint="--key")
+    checked = "" if no_check else _check_key(base_url.rstrip("/"), key.strip())
     path = save_api_key(base_url, key.strip())
-    click.echo(f"Saved the API key for {base_url} in {path}.")
+    click.echo(f"Saved the API key for {base_url} in {path}{checked}.")
 
 
-def _check_port_free(host: str, port: int) -> None:
-    import socket
+def _check_key(base_url: str, key: str) -> str:
+    """What the server says of ``key`` (GET /api/v1/auth/session), for the saved
+    line; a ClickException, and nothing saved, when it refuses the key or cannot
+    be asked."""
+    from .errors import AuthError, RunfoldError, ServerUnavailable
+    from .httpclient import Http
 
-    if port == 0:
-        return
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise click.ClickException(
-                f"Port {port} on {host} is in use (another runfold ui?). Stop it, or "
-                f"pass another port: runfold ui --port {port + 1}"
-            ) from None
-
-
-def _has_display() -> bool:
-    import sys
-
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-@cli.command()
-@click.option("--dir", "directory", help=DIR_HELP)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8765, show_default=True, help="Port (0: any free one).")
-@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
-def ui(directory: str | None, host: str, port: int, no_browser: bool) -> None:
-    """Serve the store's API (and the web UI) on http://HOST:PORT."""
-    import uvicorn
-
-    from .server import create_app
-    from .store import open_store
-
-    path = store_dir(directory)
-    _check_port_free(host, port)
-    with user_errors():
-        store = open_store(path / "runfold.db")
-    app = create_app(store)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    url = f"http://{host}:{port}/"
-    click.echo(f"Runfold is serving {path} at {url} (Ctrl-C stops it).")
-    if not no_browser and _has_display():
-        import threading
-        import webbrowser
-
-        # Open once the server listens; never a console browser in this terminal.
-        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    server.run()
-    store.close()
+    http = Http(base_url, key)
+    try:
+        answer = http.get("/auth/session")
+    except AuthError as exc:
+        raise click.ClickException(
+            f"The server at {base_url} refused this key: {exc} Nothing was saved."
+        ) from None
+    except ServerUnavailable as exc:
+        raise click.ClickException(
+            f"{exc} Nothing was saved (--no-check saves the key without asking)."
+        ) from None
+    except RunfoldError as exc:
+        raise click.ClickException(
+            f"The server at {base_url} could not check the key: {exc} Nothing was "
+            "saved."
+        ) from None
+    finally:
+        http.close()
+    if not answer.get("team_mode"):
+        return " (that server is not in team mode: it takes any key, or none)"
+    return f"; the server knows it as user {answer.get('user')!r}"
 
 
-@cli.command()
-@click.option("--database", help="postgresql://user@host/db, or a SQLite file "
-              "(default: the local store).")  # fmt: skip
-@click.option("--files", "files_dir", help="Directory for run files (needed with "
-              "PostgreSQL; default: beside the SQLite file).")  # fmt: skip
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--port", default=8765, show_default=True, help="Port.")
-@click.option("--workers", default=1, show_default=True, help="Server processes.")
-@click.option("--team", "team_mode", is_flag=True, help="Team mode: every API call "
-              "needs a key (runfold admin), projects are private to their team.")  # fmt: skip
-@click.option("--dir", "directory", help=DIR_HELP)
-def server(
-    database: str | None, files_dir: str | None, host: str, port: int, workers: int,
-    team_mode: bool, directory: str | None,
-) -> None:  # fmt: skip
-    """Run the server: the JSON API over SQLite or PostgreSQL, in one or more
-    processes that share the database."""
-    import uvicorn
-
-    from .store import open_store
-
-    database = database or str(store_dir(directory) / "runfold.db")
-    os.environ["RUNFOLD_DATABASE"] = database
-    if files_dir:
-        os.environ["RUNFOLD_FILES"] = str(Path(files_dir).resolve())
-    if team_mode:
-        os.environ["RUNFOLD_TEAM_MODE"] = "1"
-    with user_errors():
-        open_store(database).close()  # fail here, with the message, not in a worker
-        from .server.app import app_from_env
-
-        app = app_from_env()
-        team_mode = app.state.team_mode
-        app.state.store.close()
-    if host not in ("127.0.0.1", "localhost", "::1") and not team_mode:
-        click.echo(
-            f"Warning: serving on {host} with no API keys; anyone who can reach this "
-            "port can read and write runs. Use --team for keys.",
-            err=True,
-        )
-    mode = "team mode, API keys required" if team_mode else "no API keys"
-    click.echo(
-        f"Runfold server on http://{host}:{port}/ ({workers} process(es), {mode})."
-    )
-    uvicorn.run(
-        "runfold.server.app:app_from_env", factory=True, host=host, port=port,
-        workers=workers, log_level="warning",
-    )  # fmt: skip
+NO_REPORTS = (
+    "No reports in project {project!r}{about} yet. Write one in the web UI: run "
+    "`runfold ui`, open the project and press Reports, then New report (or, in the "
+    "workspace, New report from this view); from Python, runfold.Api()."
+    "create_report({project!r}, title, blocks). See docs/reports.md."
+)
 
 
 @cli.group()
 def report() -> None:
-    """List a project's reports and export them (HTML or Markdown)."""
+    """List a project's reports and export them (HTML or Markdown). Reports are
+    written in the web UI or with runfold.Api().create_report (docs/reports.md)."""
 
 
 @report.command("list")
@@ -364,6 +315,10 @@ def report_list(
         found = _api(directory).reports(project, group=group)
     if as_json:
         print_json(found)
+        return
+    if not found:
+        about = f" about group {group!r}" if group else ""
+        click.echo(NO_REPORTS.format(project=project, about=about))
         return
     rows = [[r["id"], r["title"], r["group"], r["version"],
              format_time(r["updated_at"]), r["author"]] for r in found]  # fmt: skip
@@ -424,8 +379,12 @@ def _write_text(path: Path, text: str) -> Path:
 
 
 cli.add_command(admin)
-for _command in (cli_sync.sync, cli_sweeps.sweep, cli_sweeps.agent, cli_sweeps.sweeps):
+for _command in (
+    cli_serve.ui, cli_serve.server, cli_sync.sync, cli_sweeps.sweep, cli_sweeps.agent,
+    cli_sweeps.sweeps, cli_import.import_group,
+):  # fmt: skip
     cli.add_command(_command)
+cli_artifacts.register(cli)  # runfold artifact ..., runfold restore (issue 17)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -128,9 +128,9 @@ def build_demo(
     count = 0
     for item in _plan(steps):
         run = runfold.init(
-            project=project, dir=str(directory), group=item["group"],
-            job_type=item["job_type"], config=item["config"], tags=item.get("tags"),
-            reinit=True, settings=None,
+            project=project, group=item["group"], job_type=item["job_type"],
+            config=item["config"], tags=item.get("tags"), reinit=True,
+            settings={"runfold_dir": str(directory)},  # dir= is W&B's, not the store
         )  # fmt: skip
         lr = item["config"].get("lr", 0.01)
         if item.get("fail"):

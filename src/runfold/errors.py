@@ -2,6 +2,10 @@
 
 RunfoldError
 ├── UsageError          bad arguments to init(), log() and the other SDK calls
+│   └── ConfigError     a config value changed without allow_val_change (W&B's rule)
+├── NotSupported        a W&B call Runfold does not do; the message says what to use
+│   ├── MissingAttribute  ... reached as an attribute (also an AttributeError)
+│   └── MissingModule     ... reached as a ``wandb.*`` module (also an ImportError)
 ├── NotFound            status 404
 │   ├── ProjectNotFound
 │   └── RunNotFound
@@ -30,6 +34,28 @@ class RunfoldError(Exception):
 
 class UsageError(RunfoldError, ValueError):
     status = 400
+
+
+class ConfigError(UsageError):
+    """A run's config value changed without ``allow_val_change=True`` (W&B's
+    ``wandb.sdk.lib.config_util.ConfigError``)."""
+
+
+class NotSupported(RunfoldError):
+    """A W&B call Runfold does not do (yet); the message names it and says what
+    to do instead (docs/migrating-from-wandb.md lists every call)."""
+
+    status = 400
+
+
+class MissingAttribute(NotSupported, AttributeError):
+    """A W&B name Runfold does not have, looked up as an attribute: an
+    AttributeError too, so ``hasattr`` and ``getattr(x, name, default)`` work."""
+
+
+class MissingModule(NotSupported, ModuleNotFoundError):
+    """A ``wandb.*`` module Runfold does not have (zero-change mode): an
+    ImportError too, so ``try: import ... except ImportError`` works."""
 
 
 class NotFound(RunfoldError, LookupError):

@@ -71,6 +71,7 @@ class RecordKind(StrEnum):
         "media"  # references to media files at a step: [step, timestamp, {key: ref}]
     )
     META = "meta"  # host and process details
+    ARTIFACT = "artifact"  # an artifact version logged or used (docs/artifacts.md)
 
 
 RECORD_KINDS = frozenset(RecordKind)

@@ -35,6 +35,7 @@ from .errors import (
 from .httpclient import Http
 from .query import Group, SeriesQuery, groups_of
 from .query.sweeps import proposal_row, sweep_row
+from .remoteartifacts import RemoteArtifactReading
 from .settings import resolve
 from .store.base import ProjectRow, RunRow, SweepRow
 from .store.history import Columns, Reductions
@@ -210,7 +211,7 @@ class RemoteRun(Run):
         self._api._http.send("PATCH", self._path(), json=changes)
 
 
-class RemoteApi(Api):
+class RemoteApi(RemoteArtifactReading, Api):
     """``runfold.Api`` over a server's HTTP API. ``api_key`` defaults to
     RUNFOLD_API_KEY, then WANDB_API_KEY, then the key ``runfold login`` saved for
     ``base_url``, and is sent as ``Authorization: Bearer <key>``."""

@@ -444,11 +444,13 @@ def server_store(environ: Mapping[str, str] | None = None) -> tuple[str, str | N
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How ``runfold server`` workers run: team mode and the per-key write limit."""
+    """How ``runfold server`` workers run: team mode, the per-key write limit and
+    the Host names they answer besides their own address (``--allowed-host``)."""
 
     team_mode: bool = False
     rate_limit: float = 50.0  # writes per second per key (0: no limit)
     rate_burst: int = 200
+    allowed_hosts: tuple[str, ...] = ()
 
 
 def _rate(environ: Mapping[str, str], name: str, default: float) -> float:
@@ -467,11 +469,14 @@ def _rate(environ: Mapping[str, str], name: str, default: float) -> float:
 
 
 def server_options(environ: Mapping[str, str] | None = None) -> ServerOptions:
-    """RUNFOLD_TEAM_MODE (``runfold server --team``), RUNFOLD_RATE_LIMIT and
-    RUNFOLD_RATE_BURST, as the worker processes of ``runfold server`` read them."""
+    """RUNFOLD_TEAM_MODE (``runfold server --team``), RUNFOLD_RATE_LIMIT,
+    RUNFOLD_RATE_BURST and RUNFOLD_ALLOWED_HOSTS (comma-separated), as the worker
+    processes of ``runfold server`` read them."""
     env = os.environ if environ is None else environ
+    hosts = env.get("RUNFOLD_ALLOWED_HOSTS") or ""
     return ServerOptions(
         team_mode=_truthy(env.get("RUNFOLD_TEAM_MODE")),
         rate_limit=_rate(env, "RUNFOLD_RATE_LIMIT", 50.0),
         rate_burst=max(1, int(_rate(env, "RUNFOLD_RATE_BURST", 200))),
+        allowed_hosts=tuple(h.strip() for h in hosts.split(",") if h.strip()),
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import ServerRejected, ServerUnavailable, UsageError
 from .model import RecordKind
+from .sdk.artifactship import store_locally
 from .sdk.runlog import (
     LOST,
     RUNLOG_NAME,
@@ -134,6 +135,7 @@ def sync_run_log(
 
     def ingest(records: list[Record]) -> int:
         try:
+            store_locally(records, store, project, path.parent)  # artifact files
             return store.ingest(project, run_id, records, heartbeat_at=mtime)
         except UsageError as exc:  # a record it cannot hold: skipped, said once
             raise Refused(str(exc).rstrip(".")) from None

@@ -32,20 +32,18 @@ def test_a_running_run_is_polled_until_it_finishes(
 ) -> None:
     done = runfold.init(
         project="live",
-        dir=str(live_server.store_dir),
+        settings={"runfold_dir": str(live_server.store_dir)},
         group="g",
         reinit=True,
-        settings=None,
     )
     for step in range(10):
         done.log({"loss": 10.0 - step})
     done.finish()
     run = runfold.init(
         project="live",
-        dir=str(live_server.store_dir),
+        settings={"runfold_dir": str(live_server.store_dir)},
         group="g",
         reinit=True,
-        settings=None,
     )
     for step in range(5):
         run.log({"loss": float(step)})

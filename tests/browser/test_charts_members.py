@@ -81,8 +81,8 @@ def test_member_runs_are_capped_per_group_and_the_chart_says_so(
 ) -> None:
     for seed in range(25):
         run = runfold.init(
-            project="wide", dir=str(live_server.store_dir), group="sweep",
-            config={"seed": seed}, reinit=True, settings=None,
+            project="wide", settings={"runfold_dir": str(live_server.store_dir)}, group="sweep",
+            config={"seed": seed}, reinit=True,
         )  # fmt: skip
         for step in range(5):
             run.log({"loss": seed + step / 10})

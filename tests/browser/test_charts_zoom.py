@@ -22,8 +22,8 @@ STEPS = 3000
 def long_runs(live_server: LiveServer) -> LiveServer:
     for seed in range(3):
         run = runfold.init(
-            project="long", dir=str(live_server.store_dir), group="g",
-            reinit=True, settings=None,
+            project="long", settings={"runfold_dir": str(live_server.store_dir)}, group="g",
+            reinit=True,
         )  # fmt: skip
         for step in range(STEPS - 300 * seed):
             run.log({"loss": 1.0 / (1 + step) + ((step * 7919 + seed) % 13) / 100})

@@ -35,8 +35,8 @@ def _log_runs(store: Path, tmp: Path) -> dict[str, list[str]]:
     for group, lr, seeds in (("exp-a", 0.1, 3), ("exp-b", 0.01, 2)):
         for seed in range(seeds):
             run = runfold.init(
-                project=PROJECT, dir=str(store), group=group, job_type="train",
-                config={"lr": lr, "seed": seed}, reinit=True, settings=None,
+                project=PROJECT, settings={"runfold_dir": str(store)}, group=group, job_type="train",
+                config={"lr": lr, "seed": seed}, reinit=True,
             )  # fmt: skip
             for step in range(STEPS):
                 run.log(
@@ -287,10 +287,9 @@ def test_a_chart_block_draws_with_its_own_settings(
 def test_a_report_follows_a_running_run(page: Any, live_server: LiveServer) -> None:
     run = runfold.init(
         project=PROJECT,
-        dir=str(live_server.store_dir),
+        settings={"runfold_dir": str(live_server.store_dir)},
         group="live",
         reinit=True,
-        settings=None,
     )
     for step in range(5):
         run.log({"loss": 1.0 / (step + 1)})

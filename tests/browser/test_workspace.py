@@ -54,7 +54,8 @@ def test_default_grouping_matches_the_api_and_survives_reload(
 ) -> None:
     api = _api(demo)
     expected = api.groups("demo", by=["group", "job_type"])
-    page.goto(f"{demo.url}/projects/demo")
+    # the full runs table (the sidebar expanded: every column)
+    page.goto(f"{demo.url}/projects/demo?table=1")
     page.locator("[data-testid=group-row]").first.wait_for()
 
     rows = _group_rows(page)
@@ -172,10 +173,11 @@ def test_clear_grouping_then_group_by_config_lr(page: Any, demo: LiveServer) -> 
     page.locator("[data-testid=group-row]").first.wait_for()
     rows = _group_rows(page)
     expected = api.groups("demo", by=["config.lr"])
+    # a group's label names its key: lr=0.03
     assert {n: r["count"] for n, r in rows.items()} == {
-        g.name: f"{g.count} run{'s' if g.count != 1 else ''}" for g in expected
+        f"lr={g.name}": f"{g.count} run{'s' if g.count != 1 else ''}" for g in expected
     }
-    assert rows["0.03"]["count"] == "10 runs"
+    assert rows["lr=0.03"]["count"] == "10 runs"
     page.wait_for_function(
         "() => location.search.includes('by=config.lr')", timeout=5000
     )
@@ -202,7 +204,10 @@ def test_clear_grouping_then_group_by_config_lr(page: Any, demo: LiveServer) -> 
 def test_group_page_shows_its_runs_by_job_type(page: Any, demo: LiveServer) -> None:
     api = _api(demo)
     page.goto(f"{demo.url}/projects/demo")
-    page.locator("[data-testid=group-sidebar] a", has_text="ddp-lr0.1").click()
+    # the sidebar's grouping tree links each experiment to its page
+    page.locator(
+        "[data-testid=group-sidebar] a.name", has_text="ddp-lr0.1 / train"
+    ).click()
     page.wait_for_url("**/projects/demo/groups/ddp-lr0.1")
     page.locator("[data-testid=group-row]").first.wait_for()
     rows = _group_rows(page)

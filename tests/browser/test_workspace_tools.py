@@ -109,7 +109,7 @@ def test_filter_expressions_pick_the_runs_the_api_picks(
 def test_column_picker_chooses_columns_and_the_address_keeps_them(
     page: Any, demo: LiveServer
 ) -> None:
-    page.goto(f"{demo.url}/projects/demo")
+    page.goto(f"{demo.url}/projects/demo?table=1")  # the full table has the columns
     page.locator("[data-testid=group-row]").first.wait_for()
     headers = lambda: [  # noqa: E731
         h.get_attribute("data-col")
@@ -199,7 +199,7 @@ def test_select_runs_and_move_them_into_a_new_group(
 ) -> None:
     api = runfold.Api(demo.store_dir)
     sweep = sorted(r.id for r in api.runs("demo", filters={"job_type": "sweep"}))
-    page.goto(f"{demo.url}/projects/demo?nogroup=1")
+    page.goto(f"{demo.url}/projects/demo?nogroup=1&table=1")
     page.locator("[data-testid=run-row]").first.wait_for()
     for run_id in sweep[:2]:
         page.locator(
@@ -225,7 +225,7 @@ def test_select_runs_and_move_them_into_a_new_group(
     assert page.locator("tbody b").count() == 0
 
     # grouped by group: the new group is a row with two runs
-    page.goto(f"{demo.url}/projects/demo?by=group")
+    page.goto(f"{demo.url}/projects/demo?by=group&table=1")
     page.locator("[data-testid=group-row]").first.wait_for()
     assert _group_counts(page)["sweep-best <b>"] == "2 runs"
     api.close()

@@ -239,7 +239,7 @@ for behaviour in behaviours:
         raise AssertionError("define_metric without init() must raise")
     except UsageError:
         pass
-    run.config.lr = 99.0
+    run.config.child = 99.0  # a new key: changing lr would raise ConfigError
     run.summary["child"] = 1.0
     run.notes = "from a child"
     run.finish(exit_code=3)

@@ -177,7 +177,11 @@ BAD_RECORDS = [
     ("seq zero", [[0, "run", {}]], "Record 0 has seq 0; seqs must be integers ≥ 1"),
     ("seq text", [["1", "run", {}]], "Record 0 has seq '1'"),
     ("seq order", [[2, "run", {}], [2, "config", {}]], "Record 1 has seq 2"),
-    ("kind", [[1, "bogus", {}]], "Record 0 has kind 'bogus'; use one of config"),
+    (
+        "kind",
+        [[1, "bogus", {}]],
+        "Record 0 has kind 'bogus'; use one of artifact, config",
+    ),
     ("body", [[1, "config", [1]]], "Record 0 (config) must have an object"),
     ("rows", [[1, "history", {}]], "Record 0 (history) must have a list of rows"),
     ("row", [[1, "history", [[0, 1.0]]]], "row 0 must be [step, timestamp"),

@@ -430,7 +430,10 @@ def test_series_limit_sends_the_first_lines_and_says_how_many(
 ) -> None:
     for i in range(5):
         run = runfold.init(
-            project="lim", name=f"r{i}", reinit=True, dir=str(live_server.store_dir)
+            project="lim",
+            name=f"r{i}",
+            reinit=True,
+            settings={"runfold_dir": str(live_server.store_dir)},
         )
         for step in range(3):
             run.log({"loss": i + step}, step=step)

@@ -67,7 +67,8 @@ def test_migrations_apply_once_across_reopen_on_sqlite(tmp_path: Path) -> None:
     s.close()
     from runfold.store.migrations import load_migrations
 
-    assert versions == [v for v, _ in load_migrations("sqlite")] == [1, 2, 3, 4, 5, 6]
+    migrations = [v for v, _ in load_migrations("sqlite")]
+    assert versions == migrations == [1, 2, 3, 4, 5, 6, 7, 8]
 
 
 def test_both_dialects_have_the_same_migration_numbers() -> None:

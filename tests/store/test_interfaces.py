@@ -12,11 +12,21 @@ from typing import Any
 
 import pytest
 
-from runfold.store.base import AccountStore, ReportStore, RunStore, Store, SweepStore
+from runfold.store.base import (
+    AccountStore,
+    ArtifactStore,
+    ReportStore,
+    RunStore,
+    Store,
+    SweepStore,
+    ViewStore,
+)
 from runfold.store.postgres import PostgresStore
 from runfold.store.sqlite import SQLiteStore
 
-PROTOCOLS = (RunStore, ReportStore, AccountStore, SweepStore, Store)
+PROTOCOLS = (
+    RunStore, ReportStore, AccountStore, SweepStore, ArtifactStore, ViewStore, Store,
+)  # fmt: skip
 BACKENDS = [SQLiteStore, PostgresStore]
 
 

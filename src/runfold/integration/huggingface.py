@@ -119,7 +119,7 @@ class RunfoldCallback(TrainerCallback):
         if self._run is None:
             self._run = runfold.init(**self._init_options(args, state))
         config = self._config(args, model)
-        self._run.config.update(config)
+        self._run.config.update(config, allow_val_change=True)
         self._run.define_metric("train/global_step")
         self._run.define_metric("*", step_metric="train/global_step")
         if self.watch is not None and model is not None:

@@ -60,7 +60,7 @@ class _Callback:
 
     def _start(self, run: Any, env: Any) -> None:
         if self.log_params:
-            run.config.update(env.params)
+            run.config.update(env.params, allow_val_change=True)
         if not self.define_metric:
             return
         for item in env.evaluation_result_list or ():

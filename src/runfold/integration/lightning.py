@@ -115,7 +115,7 @@ class RunfoldLogger(Logger):
         self._experiment = experiment
         self._per_rank = per_rank
         # Where Lightning puts checkpoints (save_dir/name/version/checkpoints);
-        # never passed to init(), whose dir= is the store's.
+        # not passed to init() (W&B's dir=, which Runfold only creates).
         folder = save_dir if save_dir is not None else dir
         self._save_dir = os.fspath(folder) if folder is not None else None
         self._init: dict[str, Any] = {
@@ -189,7 +189,7 @@ class RunfoldLogger(Logger):
             str(k): getattr(v, "__name__", repr(v)) if callable(v) else v
             for k, v in dict(params or {}).items()
         }
-        self.experiment.config.update(plain)
+        self.experiment.config.update(plain, allow_val_change=True)
 
     def log_metrics(
         self, metrics: Mapping[str, float], step: int | None = None

@@ -89,7 +89,7 @@ class WandbCallback(TrainingCallback):
     def before_training(self, model: Any) -> Any:
         if isinstance(model, xgb.Booster):  # xgb.cv passes its folds instead
             run = current_run("WandbCallback.before_training")
-            run.config.update(json.loads(model.save_config()))
+            run.config.update(json.loads(model.save_config()), allow_val_change=True)
         return model
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:

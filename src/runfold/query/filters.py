@@ -1,8 +1,8 @@
 """Run filters in W&B's MongoDB-like shape, compiled to a predicate.
 
 ``{"group": "exp_1", "config.lr": {"$gt": 0.01}, "state": {"$in": ["finished"]}}``
-Keys are run fields, ``config.<path>`` or ``summary.<path>``; ``$and`` / ``$or``
-take lists of filters. A missing value is null (as in MongoDB, and as the ``(none)``
+Keys are run fields, ``config.<path>`` or ``summary.<path>``; ``$and`` / ``$or`` /
+``$nor`` take lists of filters; ``$regex`` matches text anywhere (``re.search``). A missing value is null (as in MongoDB, and as the ``(none)``
 group): it matches ``None`` in ``$eq`` / ``$in``, ``$ne`` and ``$nin`` of other
 values and ``{"$exists": False}``, never a comparison. Numbers compare by value
 (1 equals 1.0) but booleans are not numbers (True does not equal 1), as in
@@ -12,6 +12,7 @@ grouping. Both backends filter with this one function, so they agree.
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -26,10 +27,12 @@ _COMPARE = {
     "$lt": operator.lt,
     "$lte": operator.le,
 }
-OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")
+OPERATORS = (
+    "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex",
+)  # fmt: skip
 
 Predicate = Callable[[Any], bool]
-LOGICAL = ("$and", "$or")
+LOGICAL = ("$and", "$or", "$nor")
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -62,6 +65,8 @@ def _matches(value: Any, op: str, arg: Any, is_tags: bool) -> bool:
         return hit if op == "$eq" else not hit
     if missing:
         return False
+    if op == "$regex":
+        return isinstance(value, str) and arg.search(value) is not None
     try:
         return _COMPARE[op](value, arg)
     except TypeError:
@@ -78,10 +83,22 @@ def _field_predicate(key: str, condition: Any) -> Predicate:
                 f"Unknown filter operator {op!r} for {key!r}; use one of "
                 f"{', '.join(OPERATORS)}."
             )
+    if "$regex" in ops:
+        ops = {**ops, "$regex": _pattern(key, ops["$regex"])}
     is_tags = key == "tags"
     return lambda run: all(
         _matches(value_at(run, key), op, arg, is_tags) for op, arg in ops.items()
     )
+
+
+def _pattern(key: str, arg: Any) -> re.Pattern[str]:
+    try:
+        return re.compile(arg)
+    except (TypeError, re.error) as exc:
+        raise UsageError(
+            f"$regex for {key!r} takes a regular expression, e.g. "
+            f"{{'{key}': {{'$regex': '^lr-'}}}}; {arg!r} is not one ({exc})."
+        ) from None
 
 
 class _Probe:
@@ -94,6 +111,8 @@ class _Probe:
 def _combined(key: str, subs: list[Predicate]) -> Predicate:
     if key == "$and":
         return lambda run: all(p(run) for p in subs)
+    if key == "$nor":
+        return lambda run: not any(p(run) for p in subs)
     return lambda run: any(p(run) for p in subs)
 
 

@@ -5,40 +5,30 @@ simple and the last record wins), so the config is persisted as soon as it is se
 
 In a sweep run the sweep's parameters are locked, as in W&B: the script's own
 values for them (``init(config=...)``, ``config.update(args)``) are ignored.
+
+W&B's rule for changing a value: ``init(config=...)`` always applies (over a
+resumed run's values too); afterwards, giving a key that is set a different
+value raises ``ConfigError`` unless ``allow_val_change=True`` is passed (to that
+``update`` call, or to ``init`` for the whole run).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
+from .configvalues import as_mapping, plain
 
 __all__ = ["Config", "to_plain"]
 
 
-def to_plain(value: Any) -> Any:
-    """Turn a config value into JSON-able data: NumPy scalars become numbers, tuples
-    and sets become lists, Namespaces dicts, anything else its ``str``."""
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, argparse.Namespace):
-        value = vars(value)
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_plain(v) for v in value]
-    if hasattr(value, "item") and getattr(value, "shape", None) == ():
-        return to_plain(value.item())
-    if hasattr(value, "tolist"):
-        return to_plain(value.tolist())
-    return str(value)
+def to_plain(value: Any, key: str = "") -> Any:
+    """A config value as stable JSON data (``configvalues.plain``): NumPy and torch
+    values become numbers or lists, sets sorted lists, enums their value,
+    dataclasses dicts, paths text; what has no stable text is ``<module.Type>``."""
+    return plain(value, key)
 
 
 def _is_nan(value: Any) -> bool:
@@ -57,6 +47,7 @@ class Config:
         object.__setattr__(self, "_on_change", on_change)
         object.__setattr__(self, "_on_locked", on_locked)  # told of ignored changes
         object.__setattr__(self, "_locked", set())
+        object.__setattr__(self, "_allow_changes", False)  # init(allow_val_change=)
 
     def _changed(self) -> None:
         if self._on_change is not None:
@@ -66,43 +57,62 @@ class Config:
         """Set values without persisting (a resumed run's earlier config)."""
         self._data.update(data)
 
+    def _allow_changes_always(self, allow: bool) -> None:
+        """``init(allow_val_change=True)``: any value may change, in every call."""
+        object.__setattr__(self, "_allow_changes", allow)
+
     def _lock(self, data: Mapping[str, Any]) -> None:
         """Set the sweep's parameters (without persisting) and keep them."""
-        self._data.update({k: to_plain(v) for k, v in data.items()})
+        self._data.update({k: plain(v, k) for k, v in data.items()})
         self._locked.update(data)
 
     def update(
-        self, data: Mapping[str, Any] | argparse.Namespace | None = None,
-        allow_val_change: bool = True, **kwargs: Any,
+        self, data: Any = None, allow_val_change: bool | None = None, **kwargs: Any,
     ) -> None:  # fmt: skip
-        self._update(data, kwargs, tell=True)
+        """Set values from a dict, an ``argparse.Namespace``, a dataclass, an
+        OmegaConf config, an object's attributes or a YAML/JSON file, and keyword
+        arguments. A key already set keeps its value unless ``allow_val_change``
+        (W&B's rule: ConfigError otherwise)."""
+        self._update(data, kwargs, tell=True, allow=bool(allow_val_change))
 
     def _update(
-        self, data: Mapping[str, Any] | argparse.Namespace | None,
-        kwargs: Mapping[str, Any], *, tell: bool,
+        self, data: Any, kwargs: Mapping[str, Any], *, tell: bool, allow: bool = True,
     ) -> None:  # fmt: skip
         """``update``; ``tell``: call ``on_locked`` for each sweep parameter it
-        would have changed (init's own config is merged under them quietly)."""
-        if isinstance(data, argparse.Namespace):
-            data = vars(data)
-        if data is not None and not isinstance(data, Mapping):
-            raise UsageError(
-                f"config.update() takes a dict or an argparse.Namespace, not "
-                f"{type(data).__name__}."
-            )
-        merged = {**(data or {}), **kwargs}
+        would have changed (init's own config is merged under them quietly);
+        ``allow``: values may change."""
+        merged = {**as_mapping(data), **kwargs}
         for key in merged:
             if not isinstance(key, str):
                 raise UsageError(f"Config keys must be strings; got {key!r}.")
-        plain = {k: to_plain(v) for k, v in merged.items()}
-        for key in self._locked.intersection(plain):
-            if plain.pop(key) != self._data.get(key) and tell and self._on_locked:
+        values = {k: plain(v, k) for k, v in merged.items()}
+        for key in self._locked.intersection(values):
+            if values.pop(key) != self._data.get(key) and tell and self._on_locked:
                 self._on_locked(key)
-        self._data.update(plain)
+        if not (allow or self._allow_changes):
+            self._refuse_changes(values)
+        self._data.update(values)
         self._changed()
 
-    def setdefaults(self, data: Mapping[str, Any]) -> None:
-        self.update({k: v for k, v in data.items() if k not in self._data})
+    def _refuse_changes(self, values: Mapping[str, Any]) -> None:
+        for key, value in values.items():
+            old = self._data.get(key, value)
+            if old != value and not (_is_nan(old) and _is_nan(value)):
+                raise ConfigError(
+                    f"config[{key!r}] is {old!r}; it was not changed to {value!r}. "
+                    "Pass allow_val_change=True to config.update() (or to "
+                    "runfold.init()) to change it, or log a value that changes "
+                    "during training with runfold.log()."
+                )
+
+    def setdefaults(self, data: Any) -> None:
+        """Set the keys of ``data`` that are not set yet."""
+        found = as_mapping(data, "config.setdefaults()")
+        self.update({k: v for k, v in found.items() if k not in self._data})
+
+    def persist(self) -> None:
+        """W&B's: write the config now (Runfold writes each change at once)."""
+        self._changed()
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.update({key: value})

@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 from ..errors import UsageError
@@ -28,6 +29,8 @@ from ..errors import UsageError
 __all__ = ["ActiveRun", "current", "log", "finish", "define_metric", "save", "NO_RUN"]
 
 NO_RUN = "Call runfold.init() before runfold.{call}()."
+# What ``log()`` with no data gets: it commits the row that commit=False left open.
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
 class ActiveRun(Protocol):
@@ -103,7 +106,9 @@ def inherited() -> ActiveRun | None:
 
 
 def log(
-    data: dict[str, Any], step: int | None = None, commit: bool | None = None
+    data: Mapping[str, Any] = NO_DATA,
+    step: int | None = None,
+    commit: bool | None = None,
 ) -> None:
     try:
         run = _runs[-1]

@@ -3,11 +3,13 @@
 ``close_writer`` closes the writer (the run log gets the last records, the store
 or server gets them too), closes the sink and then tells the user, on stderr:
 where the rest went if the run log could not be written, how to load what did
-not reach the store or server, or (unless silent) that the run finished.
+not reach the store or server, or (unless silent) that the run finished and where to see it (an offline run:
+the ``runfold sync`` command that loads or uploads it).
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Protocol
@@ -60,4 +62,8 @@ def _where_to_see(writer: RunWriter, run: EndingRun) -> str:
     sink = writer.sink
     if isinstance(sink, HttpSink):
         return f"See it at {sink.base_url}/projects/{run.project}/runs/{run.id}"
+    if run.mode == "offline":  # only the run log has it: sync is the next step
+        base_url = getattr(run, "_base_url", None)
+        upload = f" --base-url {shlex.quote(base_url)}" if base_url else ""
+        return f"Load it with: runfold sync {shlex.quote(str(run.dir))}{upload}"
     return "See it with: runfold ui"

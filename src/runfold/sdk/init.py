@@ -120,6 +120,8 @@ def init(
 
     Returns the Run. Raises UsageError for bad arguments (an id with ``/``, an unknown
     mode, resume='must' for a run that does not exist ...) before anything starts.
+    W&B's other arguments (``settings``, ``config_include_keys`` ...) and what
+    ``dir`` and ``resume="auto"`` mean: ``wandbinit``.
     """
     previous = context.current()  # never a run of the process this one forked from
     if previous is not None:
@@ -129,13 +131,19 @@ def init(
         if reinit in (True, "finish_previous"):
             previous.finish()
     from ..settings import load_sweep_params, mode_source, resolve
+    from .wandbinit import read_init_arguments, resume_auto
 
-    settings = resolve(
-        project=project, entity=entity, name=name, id=id, group=group,
-        job_type=job_type, tags=tags, notes=notes, dir=dir, mode=mode,
-        resume=resume, reinit=reinit,
+    wb = read_init_arguments(
+        dict(project=project, entity=entity, name=name, id=id, group=group,
+             job_type=job_type, tags=tags, notes=notes, dir=dir, mode=mode,
+             resume=resume, reinit=reinit),
+        _ignored, config,
     )  # fmt: skip
-    source = mode_source(os.environ, mode)
+    settings = resolve(wb.environ, **wb.arguments)
+    if wb.auto_resume:
+        resume_auto(settings, wb.workdir)
+    mode = wb.arguments.get("mode")
+    source = mode_source(wb.environ, mode)
     why = f" ({source})" if source else ""
     if settings.mode == "online" and not settings.base_url:
         settings.mode = "local"  # W&B scripts pass mode="online"; no server: local
@@ -144,7 +152,9 @@ def init(
         why = f" ({source}: no server, so the local store)"
     if settings.sweep_param_path:
         settings.sweep_params = load_sweep_params(settings.sweep_param_path)
-    run = _start(settings, config, why)
+    run = _start(settings, wb.config, why)
+    run._entity = settings.entity
+    run.config._allow_changes_always(wb.allow_val_change)
     context._push(run)
     return run
 
@@ -338,6 +348,7 @@ def _attach_writer(
         uploader=http,
     )  # fmt: skip
     run._attach(writer)
+    run._resumed = exists
     _log_identity(run, settings, exists)
     _set_config(run, settings, config)
     verb = "resumed" if exists else "started"

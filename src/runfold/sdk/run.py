@@ -20,11 +20,14 @@ from ..errors import UsageError
 from ..media.base import Media
 from ..model import RecordKind
 from .config import Config
-from .context import _forget
+from .context import NO_DATA, _forget
 from .histogram import Histogram
+from .runartifacts import ArtifactLogging
 from .runmedia import MediaLogging
 from .summary import Summary
 from .values import key_problem, number
+from .wandbrun import WandbRunSurface
+from .warn import RunfoldWarning, user_stacklevel
 from .writer import Control, RunWriter
 
 __all__ = ["Run", "RunfoldWarning", "RunStopped"]
@@ -63,10 +66,6 @@ def _drop(item: Any) -> None:
 _pace_key = object()  # the writer's pacer among the step watchers
 
 
-class RunfoldWarning(UserWarning):
-    """Something the user passed was not logged; the message says what to do."""
-
-
 class RunStopped(BaseException):
     """Raised by ``log()`` in a sweep run its agent was told to stop (hyperband,
     or the sweep canceled), once the row is recorded; the message says why. A
@@ -86,7 +85,7 @@ class _StopAtNextStep:
         return None
 
 
-class Run(MediaLogging):
+class Run(MediaLogging, ArtifactLogging, WandbRunSurface):
     """One process's record. Returned by ``runfold.init()``."""
 
     def __init__(
@@ -251,7 +250,7 @@ class Run(MediaLogging):
 
     def log(
         self,
-        data: Mapping[str, Any],
+        data: Mapping[str, Any] = NO_DATA,
         step: int | None = None,
         commit: bool | None = None,
     ) -> None:
@@ -371,7 +370,7 @@ class Run(MediaLogging):
         if (key, what) in self._warned:
             return
         self._warned.add((key, what))
-        warnings.warn(message, RunfoldWarning, stacklevel=4)
+        warnings.warn(message, RunfoldWarning, stacklevel=user_stacklevel())
 
     # ---- the rest of the W&B surface ----------------------------------------
 
@@ -468,6 +467,7 @@ class Run(MediaLogging):
             self._capture.stop()
         if self._pending or self._pending_histograms or self._pending_media:
             self._commit()
+        self._settle_artifacts()  # staged and queued before the run's last record
         self._control(
             RecordKind.FINISH,
             {"state": state, "exit_code": exit_code or 0, "at": time.time()},

@@ -52,6 +52,10 @@ class Sink(Protocol):
         ...
 
 
+def _has_artifacts(records: list[Record]) -> bool:
+    return any(kind == "artifact" for _, kind, _ in records)
+
+
 def _local_sync_command(run_dir: Path) -> str:
     return f"runfold sync {shlex.quote(str(run_dir))}"
 
@@ -140,6 +144,13 @@ class LocalSink:
 
     def _ingest(self, records: list[Record]) -> int:
         try:
+            if _has_artifacts(records):  # their files first (artifactship.py)
+                from .artifactship import store_locally
+
+                run_dir = self.refusals.runlog_path
+                store_locally(
+                    records, self.store, self.project, run_dir and run_dir.parent
+                )
             return int(self.store.ingest(self.project, self.run_id, records))
         except UsageError as exc:  # a record the store cannot hold
             raise Refused(str(exc).rstrip(".")) from None
@@ -330,6 +341,10 @@ class HttpSink:
             raise ServerRejected(self.rejected)
 
     def _post(self, chunk: list[Record]) -> int:
+        if _has_artifacts(chunk):  # the files a version names go before it
+            from .artifactship import upload
+
+            upload(self, chunk)
         try:
             payload = msgpack.packb([list(r) for r in chunk], use_bin_type=True)
         except (OverflowError, TypeError, ValueError):  # as the run log holds them

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,13 @@ from ..store.base import Store
 from .auth import SESSION_COOKIE, RateLimiter, authorize
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
+from .hosts import HostCheck
+from .openapi import answers, document_answers
+from .pages import mount_pages
+from .routes import artifacts as artifact_routes
 from .routes import auth, files, groups, ingest, media, projects, reports, runs, series
 from .routes import sweeps as sweep_routes
+from .routes import views as view_routes
 from .routes.ingest import MAX_FILE_BYTES
 
 __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
@@ -114,6 +120,8 @@ UI_PATHS = (
     "/projects/{project}/reports/{report_id}",
     "/projects/{project}/sweeps",
     "/projects/{project}/sweeps/{sweep_id}",
+    "/projects/{project}/artifacts",
+    "/projects/{project}/artifacts/{name}",
 )
 
 
@@ -133,6 +141,7 @@ def create_app(
     team_mode: bool = False,
     rate_limit: float = 50.0,
     rate_burst: int = 200,
+    allowed_hosts: Sequence[str] = (),
 ) -> FastAPI:
     """The Runfold app over ``store``: JSON API under /api/v1, schema at
     /api/openapi.json, a plain page at /. Run files live under ``files_dir``
@@ -140,7 +149,11 @@ def create_app(
 
     ``team_mode``: every /api/v1 call needs an API key or a UI session, projects
     are private to their team, and each key may write ``rate_limit`` times a
-    second (bursts of ``rate_burst``; 0 turns the limit off). See server/auth.py."""
+    second (bursts of ``rate_burst``; 0 turns the limit off). See server/auth.py.
+
+    Requests must name the server in their Host header: a loopback name or the
+    address they came in on, with its port, or one of ``allowed_hosts`` (``*``
+    turns the check off). See server/hosts.py."""
     if files_dir is None:
         if store.path is None:
             raise UsageError(
@@ -152,7 +165,7 @@ def create_app(
         title="Runfold",
         version="1",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from the package: mount_pages (server/pages.py)
         redoc_url=None,
     )
     app.state.store = store
@@ -166,23 +179,40 @@ def create_app(
     app.state.rate_limiter = RateLimiter(rate_limit, rate_burst)
     install_error_handlers(app)
     gate = [Depends(authorize)]
+    gated = answers(401, 403, 429)  # what the gate answers (429: writes only)
     app.include_router(auth.public_router, prefix=API_PREFIX)
     for module in (auth, projects, runs, files, groups, series, media, ingest, reports):
-        app.include_router(module.router, prefix=API_PREFIX, dependencies=gate)
-    app.include_router(sweep_routes.router, prefix=API_PREFIX, dependencies=gate)
+        app.include_router(
+            module.router, prefix=API_PREFIX, dependencies=gate, responses=gated
+        )
+    app.include_router(
+        sweep_routes.router, prefix=API_PREFIX, dependencies=gate, responses=gated
+    )
+    app.include_router(
+        artifact_routes.router, prefix=API_PREFIX, dependencies=gate, responses=gated
+    )
+    app.include_router(
+        view_routes.router, prefix=API_PREFIX, dependencies=gate, responses=gated
+    )
+    mount_pages(app, _ui_page)
+    document_answers(app)
 
     _mount_ui(app)
 
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(HostCheck, allowed=tuple(allowed_hosts))  # before the body
     app.add_middleware(SecurityHeaders)
     return app
 
 
 def app_from_env() -> FastAPI:
-    """The app factory ``runfold server`` gives each uvicorn worker process."""
+    """The app factory ``runfold server`` gives each uvicorn worker process (a
+    worker also watches that its parent lives: server/parent.py)."""
     from ..settings import server_options, server_store
     from ..store import open_store
+    from .parent import watch_parent
 
+    watch_parent()
     database, files = server_store()
     options = server_options()
     return create_app(
@@ -191,4 +221,5 @@ def app_from_env() -> FastAPI:
         team_mode=options.team_mode,
         rate_limit=options.rate_limit,
         rate_burst=options.rate_burst,
+        allowed_hosts=options.allowed_hosts,
     )

@@ -14,6 +14,7 @@ body was read (a body past the size limit: 413) keeps its own status, not the
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -74,6 +75,22 @@ def _validation_message(error: dict[str, Any]) -> str:
     return f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg"))
 
 
+def allowed_methods(routes: Iterable[Any], path: str) -> list[str]:
+    """Every method some route takes at ``path``, for a 405's ``Allow`` header
+    (Starlette names only the first route's, while a path's GET and POST often
+    live in two routers). Included routers are searched through (FastAPI keeps
+    their routes behind ``effective_candidates``)."""
+    found: set[str] = set()
+    for route in routes:
+        if hasattr(route, "effective_candidates"):
+            found.update(allowed_methods(route.effective_candidates(), path))
+        elif getattr(route, "methods", None) and route.path_regex.match(path):
+            found.update(route.methods)
+    if "GET" in found:
+        found.add("HEAD")
+    return sorted(found)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RunfoldError)
     async def runfold_error(request: Request, exc: RunfoldError) -> JSONResponse:
@@ -98,11 +115,14 @@ def install_error_handlers(app: FastAPI) -> None:
             message = (
                 f"No such endpoint: {request.method} {request.url.path}. See /api/docs."
             )
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
             message = (
                 f"{request.method} is not allowed on {request.url.path}. See /api/docs."
             )
-        return _respond(exc.status_code, message)
+            allowed = allowed_methods(request.app.router.routes, request.url.path)
+            headers["Allow"] = ", ".join(allowed)
+        return _respond(exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(RecursionError)
     async def too_deep(request: Request, exc: RecursionError) -> JSONResponse:

@@ -4,7 +4,8 @@ Every response: ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY`` a
 ``Referrer-Policy: same-origin``. Runfold's own HTML pages get a strict
 Content-Security-Policy (scripts, styles and images from this server only, no
 framing, forms post only here); JSON gets ``default-src 'none'``. The interactive
-API docs (/api/docs) load Swagger UI from a CDN, so they keep no CSP.
+API docs (/api/docs) are one of those pages: Swagger UI is served from the package
+(server/pages.py), so they load nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ _ALWAYS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
-_NO_CSP_PATHS = ("/api/docs",)
 
 
 class SecurityHeaders:
@@ -34,16 +34,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
                 names = {name.lower() for name, _ in headers}
                 headers += [h for h in _ALWAYS if h[0] not in names]
-                if b"content-security-policy" not in names and not path.startswith(
-                    _NO_CSP_PATHS
-                ):
+                if b"content-security-policy" not in names:
                     kind = dict(headers).get(b"content-type", b"")
                     csp = PAGE_CSP if kind.startswith(b"text/html") else API_CSP
                     headers.append((b"content-security-policy", csp.encode()))

@@ -10,7 +10,7 @@ are encoded once, by orjson.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Query, Request
@@ -24,6 +24,7 @@ __all__ = [
     "FILTERS_EXAMPLE", "FiltersQuery", "ByQuery", "parse_filters", "json_response",
     "reject_unknown_params", "run_fields", "group_fields",
     "RunOut", "GroupOut", "RunsPage", "RunDetail", "HistoryOut", "SeriesOut",
+    "ErrorOut", "ResumeOut",
 ]  # fmt: skip
 
 FILTERS_EXAMPLE = '{"group": "exp-1", "config.lr": {"$gt": 0.01}}'
@@ -157,6 +158,27 @@ def group_fields(group: Any) -> dict[str, Any]:
 
 
 # ---- response models (documentation of the bodies above) --------------------
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx and 5xx answer (server/errors.py)."""
+
+    ok: Literal[False]
+    error: str = Field(description="What was wrong, and what to do.")
+    errors: list[str]
+    status: int
+
+
+class ResumeOut(BaseModel):
+    """What POST .../runs answers: the server's view of a run id, for a client
+    about to start or resume it (nothing is created: a run's first records are)."""
+
+    id: str
+    exists: bool
+    last_seq: int = Field(description="Resend records after this seq.")
+    next_step: int = Field(description="The step a resumed run continues from.")
+    config: dict[str, Any]
+    name: str | None
 
 
 class RunOut(BaseModel):

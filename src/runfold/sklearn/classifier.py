@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..media.table import Table
 from ..plot.chart import CustomChart, make_chart
 from ..plot.classification import CONFUSION_FIELDS, confusion_table, pr_curve, roc_curve
+from ..sdk.warn import warn
 from .shared import (
     as_array,
     check_fitted,
@@ -233,11 +234,19 @@ def feature_importances_chart(
         names: list[Any] = list(range(len(importances)))
     else:
         names = [str(n) for n in feature_names]
-        if len(names) != len(importances):
+        if len(names) < len(importances):
             raise UsageError(
                 f"runfold.sklearn.{call}: {len(names)} feature_names for "
                 f"{len(importances)} features. Pass one name per feature."
             )
+        if len(names) > len(importances):  # W&B takes the first ones, too
+            warn(
+                f"runfold.sklearn.{call}: {len(names)} feature_names for "
+                f"{len(importances)} features; the first {len(importances)} were "
+                "used (e.g. a DataFrame's columns with the label). Pass one name "
+                "per feature."
+            )
+            names = names[: len(importances)]
     order = np.argsort(importances, kind="stable")[::-1][:max_num_features]
     table = Table(
         columns=["feature_names", "importances"],

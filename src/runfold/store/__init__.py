@@ -19,6 +19,9 @@ def open_store(url: str | Path) -> Store:
     text = str(url)
     if text.startswith(("postgresql://", "postgres://")):
         try:
+            import psycopg  # noqa: F401 - PostgresStore imports it only when opened
+            import psycopg_pool  # noqa: F401
+
             from .postgres import PostgresStore
         except ImportError:  # pragma: no cover - depends on the install
             from ..errors import StoreError

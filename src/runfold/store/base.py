@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .artifactrows import ArtifactLink, ArtifactRow, ArtifactVersionRow
 from .rows import (
     Caller,
     Claim,
@@ -37,9 +38,12 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .history import Columns, Lod
+    from .views import ViewRow
 
 __all__ = [
-    "RunStore", "ReportStore", "AccountStore", "SweepStore", "Store", "UNCHANGED",
+    "RunStore", "ReportStore", "AccountStore", "SweepStore", "ArtifactStore",
+    "ViewStore", "Store",
+    "UNCHANGED", "ArtifactRow", "ArtifactVersionRow", "ArtifactLink",
     "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
 ]  # fmt: skip
 
@@ -306,9 +310,102 @@ class SweepStore(Protocol):
         ...
 
 
-class Store(RunStore, ReportStore, AccountStore, SweepStore, Protocol):
-    """A whole store, as ``open_store`` returns it: runs, reports, accounts and sweeps,
-    plus where it keeps its files and how to close it."""
+class ArtifactStore(Protocol):
+    """Artifact versions, aliases and lineage, kept at ingest of ``artifact``
+    records (``store/artifacts.py``); the files are content-addressed files
+    beside the store (``runfold.artifacts.blobs``), not rows. An alias is
+    ``latest``, a user's alias, ``v<number>`` or a version's digest."""
+
+    def list_artifacts(
+        self, project: str, type: str | None = None
+    ) -> list[ArtifactRow]:  # noqa: A002
+        """The project's artifact names (of ``type`` when given), by type and
+        name, each with its version count and latest version; ProjectNotFound."""
+        ...
+
+    def artifact_versions(self, project: str, name: str) -> list[ArtifactVersionRow]:
+        """Every version of an artifact, v0 first; NotFound."""
+        ...
+
+    def get_artifact_version(
+        self, project: str, name: str, alias: str = "latest"
+    ) -> ArtifactVersionRow:
+        """One version by alias, ``vN`` or digest; NotFound."""
+        ...
+
+    def artifact_links(
+        self, project: str, *, name: str | None = None,
+        run_ids: list[str] | None = None,
+    ) -> list[ArtifactLink]:  # fmt: skip
+        """The lineage: each (run, role, version) edge of the project, of the
+        artifact ``name`` and of the runs ``run_ids`` when given, oldest first."""
+        ...
+
+    def artifact_digests(self, project: str) -> set[str]:
+        """The digests (manifest files) of every version the project keeps."""
+        ...
+
+    def update_artifact_version(
+        self, project: str, name: str, version: str, *,
+        aliases: list[str] | None = None, description: Any = UNCHANGED,
+        metadata: dict[str, Any] | None = None,
+    ) -> ArtifactVersionRow:  # fmt: skip
+        """Set a version's aliases (moved from other versions; ``latest`` stays
+        where it is), description or metadata; NotFound."""
+        ...
+
+    def delete_artifact_version(self, project: str, name: str, version: str) -> None:
+        """Forget a version, its aliases and its lineage (``latest`` moves to the
+        newest left); its files stay until ``runfold artifact gc``. NotFound."""
+        ...
+
+
+class ViewStore(Protocol):
+    """A project's named workspace views and each user's own workspace
+    (``store/views.py``). Specs are the UI's JSON objects, kept as given."""
+
+    def list_views(self, project: str) -> list[ViewRow]:
+        """The project's named views (no specs), by name; ProjectNotFound."""
+        ...
+
+    def get_view(self, project: str, view_id: str) -> ViewRow:
+        """One named view with its spec; NotFound."""
+        ...
+
+    def create_view(
+        self, project: str, name: str, spec: dict[str, Any], *,
+        author: str | None = None,
+    ) -> ViewRow:  # fmt: skip
+        """A new named view; UsageError for a bad name or spec."""
+        ...
+
+    def update_view(
+        self, project: str, view_id: str, *, name: str | None = None,
+        spec: dict[str, Any] | None = None,
+    ) -> ViewRow:  # fmt: skip
+        """Rename a view and/or replace its spec; NotFound."""
+        ...
+
+    def delete_view(self, project: str, view_id: str) -> None:
+        """Remove a named view; NotFound."""
+        ...
+
+    def get_workspace(self, project: str, owner: str) -> dict[str, Any] | None:
+        """The workspace ``owner`` saved in the project, or None."""
+        ...
+
+    def save_workspace(
+        self, project: str, owner: str, spec: dict[str, Any] | None
+    ) -> None:
+        """Keep ``owner``'s workspace; None removes it (the automatic one again)."""
+        ...
+
+
+class Store(
+    RunStore, ReportStore, AccountStore, SweepStore, ArtifactStore, ViewStore, Protocol
+):
+    """A whole store, as ``open_store`` returns it: runs, reports, accounts, sweeps
+    and artifacts, plus where it keeps its files and how to close it."""
 
     @property
     def path(self) -> Path | None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..artifacts.records import check_body as check_artifact
 from ..errors import RunNotFound, UsageError
 from ..model import EDITABLE_FIELDS, STATE_ORDER, RecordKind
 from .sqlbase import SQLBase
@@ -122,6 +123,7 @@ class _RunChanges:
         self.system_rows: list[Any] = []
         self.histograms: list[Any] = []
         self.media: list[Any] = []
+        self.artifacts: list[Any] = []
         self.last_seq = row["last_seq"]
         self.lost = 0
 
@@ -159,6 +161,8 @@ class _RunChanges:
             self.histograms.extend(body)
         elif kind == RecordKind.MEDIA:
             self.media.extend(body)
+        elif kind == RecordKind.ARTIFACT:
+            self.artifacts.append(body)
         elif kind == RecordKind.META:
             meta = json.loads(self.fields.get("meta", self.row["meta"]))
             meta.update(body)
@@ -205,6 +209,7 @@ class RunWritesMixin(SQLBase):
     """``ingest``, ``heartbeat`` and ``update_run`` of ``SQLStore``."""
 
     _ingest_media: Callable[[Any, dict[str, Any], list[Any]], None]  # media.py
+    _ingest_artifacts: Callable[[Any, dict[str, Any], list[Any], float], None]
 
     def ingest(
         self,
@@ -218,6 +223,8 @@ class RunWritesMixin(SQLBase):
         for seq, kind, body in records:
             if kind in _CHECKED_KINDS:
                 _check_record(f"Record {seq} ({kind})", kind, body)
+            elif kind == RecordKind.ARTIFACT:
+                check_artifact(body)
         with self._write() as cur:
             project_id = self._project_id(cur, project, create=True)
             row = self._run_for_ingest(cur, project_id, run_id, records, now)
@@ -242,6 +249,8 @@ class RunWritesMixin(SQLBase):
                 self._ingest_histograms(cur, row, changes.histograms)
             if changes.media:
                 self._ingest_media(cur, row, changes.media)
+            if changes.artifacts:  # artifacts.py
+                self._ingest_artifacts(cur, row, changes.artifacts, now)
             fields = dict(changes.fields)
             fields.update(
                 last_seq=changes.last_seq,

@@ -36,6 +36,7 @@ from ..auth import (
     caller_of,
     csrf_token_for,
 )
+from ..openapi import answers
 from .ingest import RawBody
 
 __all__ = ["router", "public_router", "BAD_LOGIN", "NOT_TEAM_MODE"]
@@ -122,6 +123,7 @@ def _check_same_origin(request: Request, *, required: bool) -> None:
 @public_router.post(
     "/auth/login",
     response_model=SessionOut,
+    responses=answers(401, 403, 415),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": LoginIn.model_json_schema()}}}},
 )  # fmt: skip
@@ -160,7 +162,7 @@ def login(request: Request, body: RawBody) -> Response:
     return response
 
 
-@public_router.post("/auth/logout")
+@public_router.post("/auth/logout", responses=answers(403))
 def logout(request: Request) -> Response:
     """End the UI session (with its X-CSRF-Token) and clear its cookies."""
     token = request.cookies.get(SESSION_COOKIE)

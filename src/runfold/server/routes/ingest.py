@@ -44,9 +44,18 @@ from ...settings import (
     validate_run_id,
 )
 from ...store.writes import LOST, lost_first
+from ..artifactcheck import check_records
 from ..deps import StoreDep, run_dir
 from ..jsonsafe import MAX_DEPTH, TOO_DEEP, json_safe, nests_deeper
 from ..mediacheck import checked_media_rows, is_media, media_name_problem
+from ..openapi import (
+    CREATE_RUN_BODY,
+    FILE_BODY,
+    PATCH_RUN_BODY,
+    RECORDS_BODY,
+    answers,
+)
+from ..schemas import ResumeOut
 
 __all__ = ["router", "MAX_FILE_BYTES", "MAX_RECORDS_BYTES", "parse_records"]
 
@@ -105,7 +114,10 @@ def _names(project: str, run_id: object) -> str:
 # ---- create or resume -----------------------------------------------------------
 
 
-@router.post("/projects/{project}/runs")
+@router.post(
+    "/projects/{project}/runs", openapi_extra=CREATE_RUN_BODY, response_model=None,
+    responses={200: {"model": ResumeOut}, **answers(409)},
+)  # fmt: skip
 def create_run(project: str, body: RawBody, store: StoreDep) -> dict[str, Any]:
     """Check ``{"id", "resume"}`` against the runs the server has, with the SDK's
     resume rules; reply what a resuming client needs: ``exists, last_seq,
@@ -157,7 +169,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 # ---- records --------------------------------------------------------------------
 
 
-@router.post("/projects/{project}/runs/{run_id}/records")
+@router.post("/projects/{project}/runs/{run_id}/records", openapi_extra=RECORDS_BODY)
 def post_records(
     project: str,
     run_id: str,
@@ -173,6 +185,7 @@ def post_records(
     if not records:
         found = store.get_run(project, run_id)
         return {"last_seq": found.last_seq if found else 0}
+    check_records(request, project, records)  # an artifact's files come first
     last = store.ingest(project, run_id, records, heartbeat_at=heartbeat_at)
     return {"last_seq": last}
 
@@ -218,7 +231,7 @@ def parse_records(value: Any) -> list[tuple[int, str, Any]]:
                 )
             records.append((seq, LOST, {"first": body["first"]}))
             continue
-        if kind not in RECORD_KINDS:
+        if not isinstance(kind, str) or kind not in RECORD_KINDS:
             raise UsageError(
                 f"Record {i} has kind {kind!r:.40}; use one of {', '.join(sorted(RECORD_KINDS))}."
             )
@@ -362,7 +375,7 @@ def _existing(store: Any, project: str, run_id: str) -> None:
         raise RunNotFound(project, run_id)
 
 
-@router.patch("/projects/{project}/runs/{run_id}")
+@router.patch("/projects/{project}/runs/{run_id}", openapi_extra=PATCH_RUN_BODY)
 def patch_run(
     project: str, run_id: str, body: RawBody, store: StoreDep
 ) -> dict[str, Any]:
@@ -409,7 +422,9 @@ def _file_target(request: Request, project: str, run_id: str, path: str) -> Path
     return target
 
 
-@router.put("/projects/{project}/runs/{run_id}/files/{path:path}")
+@router.put(
+    "/projects/{project}/runs/{run_id}/files/{path:path}", openapi_extra=FILE_BODY
+)
 async def put_file(
     project: str, run_id: str, path: str, request: Request
 ) -> dict[str, Any]:

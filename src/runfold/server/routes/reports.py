@@ -26,6 +26,7 @@ from ...reports import validate_blocks
 from ...store.reports import report_fields
 from ..auth import caller_of
 from ..deps import StoreDep
+from ..openapi import answers
 from ..schemas import json_response, reject_unknown_params
 
 __all__ = ["router"]
@@ -140,7 +141,10 @@ def get_report(
     return json_response(report_fields(store.get_report(project, report_id, version)))
 
 
-@router.put("/projects/{project}/reports/{report_id}", response_model=ReportOut)
+@router.put(
+    "/projects/{project}/reports/{report_id}", response_model=ReportOut,
+    responses=answers(409),
+)  # fmt: skip
 def update_report(
     project: str, report_id: str, body: ReportUpdate, store: StoreDep,
     request: Request,

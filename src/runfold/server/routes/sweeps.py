@@ -36,6 +36,7 @@ from ...store.rows import AgentRow, SweepRunRow
 from ...store.sweeps import sweep_fields
 from ...sweeps import parse_definition
 from ..deps import ApiDep, StoreDep
+from ..openapi import answers
 from ..schemas import json_response, reject_unknown_params
 
 __all__ = ["router", "NO_OPTUNA"]
@@ -272,7 +273,10 @@ def create_sweep(project: str, body: SweepIn, sweeps: ControllerDep) -> JSONResp
     return json_response(sweep_fields(sweeps.create(project, defn, name=body.name)))
 
 
-@router.post("/projects/{project}/sweeps/{sweep_id}/claim", response_model=ClaimOut)
+@router.post(
+    "/projects/{project}/sweeps/{sweep_id}/claim", response_model=ClaimOut,
+    responses=answers(409),
+)  # fmt: skip
 def claim_run(
     project: str, sweep_id: str, body: ClaimIn, sweeps: ControllerDep,
     store: StoreDep,

@@ -12,6 +12,8 @@ const PAGES = {
   group: () => import("./pages/group.js").then((m) => m.GroupPage),
   sweeps: () => import("./pages/sweeps.js").then((m) => m.SweepsPage),
   sweep: () => import("./pages/sweep.js").then((m) => m.SweepPage),
+  artifacts: () => import("./pages/artifacts.js").then((m) => m.ArtifactsPage),
+  artifact: () => import("./pages/artifact.js").then((m) => m.ArtifactPage),
 };
 
 // [page, props] for an address, or null.
@@ -28,6 +30,8 @@ function route(pathname) {
   if (parts.length === 4 && parts[2] === "groups") return ["group", { project, group: parts[3] }];
   if (parts.length === 3 && parts[2] === "sweeps") return ["sweeps", { project }];
   if (parts.length === 4 && parts[2] === "sweeps") return ["sweep", { project, sweepId: parts[3] }];
+  if (parts.length === 3 && parts[2] === "artifacts") return ["artifacts", { project }];
+  if (parts.length === 4 && parts[2] === "artifacts") return ["artifact", { project, name: parts[3] }];
   return null;
 }
 

@@ -2,6 +2,7 @@
 // pages/charts.js decides what is drawn and when.
 import { chartPNG } from "../lib/chartpng.js";
 import { bandStretches, traceBand } from "../lib/bandfill.js";
+import { byValue } from "../lib/legend.js";
 import { fmtNum, seriesIndex, tooltipModel } from "../lib/series.js";
 import { lineDash, sharedY } from "./chartstyle.js";
 
@@ -98,7 +99,12 @@ export function uplotOptions(cur, width, height, onZoom, tip) {
   const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   return {
     width, height, legend: { show: false },
-    cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
+    focus: { alpha: 0.3 }, // a hovered line stands out (set by the page, not by proximity)
+    cursor: {
+      drag: { x: true, y: false, setScale: false }, points: { size: 6 }, focus: { prox: -1 },
+      // one crosshair across the page's charts on the same kind of x axis
+      sync: { key: `rf-x-${settings.x}`, setSeries: false },
+    },
     scales: {
       x: { time: settings.x === "_timestamp", ...(zoom ? { range: () => zoom } : {}) },
       y: { distr: settings.log ? 3 : 1, ...sharedY(state) },
@@ -128,10 +134,31 @@ export function uplotOptions(cur, width, height, onZoom, tip) {
   };
 }
 
-export function showTip(u, tip, state, colors, settings) {
+// The group line nearest the cursor at the cursor's x (within `px` pixels), or -1.
+export function nearestLine(u, state, px = 24) {
+  const j = u.cursor.idx;
+  if (j === null || j === undefined || u.cursor.top < 0) return -1;
+  let best = -1;
+  let bestD = px;
+  state.aligned.groups.forEach((g, gi) => {
+    const v = g.line[j];
+    const s = u.series[state.groupOffset + seriesIndex(gi).line];
+    if (v === null || v === undefined || !s || !s.show) return;
+    const d = Math.abs(u.valToPos(v, "y") - u.cursor.top);
+    if (d < bestD) { bestD = d; best = gi; }
+  });
+  return best;
+}
+
+// The tooltip: the x (or the bucket's range), then each line there, highest value
+// first, with its band and n; `hot` (a group index) is the line under the cursor.
+export function showTip(u, tip, state, colors, settings, hot = -1) {
   const j = u.cursor.idx;
   const model = tooltipModel(state.aligned, state.drawn, j);
   if (!model || !model.rows.length || u.cursor.left < 0) { tip.hidden = true; return; }
+  const shown = (r) => u.series[state.groupOffset + seriesIndex(r.index).line]?.show !== false;
+  model.rows = byValue(model.rows.filter(shown));
+  if (!model.rows.length) { tip.hidden = true; return; }
   tip.textContent = "";
   const head = document.createElement("div");
   head.className = "rf-tip-x";
@@ -141,14 +168,14 @@ export function showTip(u, tip, state, colors, settings) {
   tip.appendChild(head);
   for (const r of model.rows.slice(0, 12)) {
     const row = document.createElement("div");
-    row.className = "rf-tip-row";
+    row.className = r.index === hot ? "rf-tip-row rf-tip-hot" : "rf-tip-row";
     row.dataset.group = r.name;
     const sw = document.createElement("span");
     sw.className = "swatch";
     sw.style.background = colors[r.index];
     const name = document.createElement("span");
     name.className = "rf-tip-name";
-    name.textContent = r.name;
+    name.textContent = state.drawn[r.index]?.label ?? r.name;
     const val = document.createElement("span");
     val.className = "rf-tip-val";
     val.textContent = `${settings.line} ${fmtNum(r.value)}` + (r.band ? ` [${fmtNum(r.band[0])}, ${fmtNum(r.band[1])}]` : "");

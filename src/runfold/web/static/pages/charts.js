@@ -11,28 +11,26 @@
 import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { enc, getJSON } from "../lib/api.js";
 import { isGrouped, RUNS_PARAMS, seriesFields, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
-import { SHADING_LABELS } from "../lib/bands.js";
 import { exportCSV, exportJSON } from "../lib/chartexport.js";
 import { colorFor } from "../lib/colors.js";
-import { NO_STYLE, splitFacets, styleEntries, withFacetRecord } from "../lib/facets.js";
+import { NO_STYLE, splitFacets, styleEntries } from "../lib/facets.js";
 import { chartFromParams, setChartParam } from "../lib/chartparams.js";
+import { pickLines } from "../lib/legend.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
-import { alignWithMembers, memberPlan } from "../lib/members.js";
-import {
-  alignSeries, chartSections, defaultMetrics, LINES, SHADINGS, toUPlotData,
-} from "../lib/series.js";
+import { memberPlan } from "../lib/members.js";
+import { chartSections, defaultMetrics } from "../lib/series.js";
+import { groupLabel } from "../lib/workspace.js";
 import { readParams, updateParams } from "../lib/url.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
-import { download, downloadPNG, fileName, fmtX, showTip, uplotOptions, X_LABELS } from "./chartdraw.js";
-import { DashSample, FacetGrid, StyleControls } from "./chartstyle.js";
+import { download, downloadPNG, fileName, fmtX, nearestLine, showTip, uplotOptions } from "./chartdraw.js";
+import { applyOff, focusLine, isNear, plotState, publish, useNear } from "./chartlife.js";
+import { Legend, Settings } from "./chartparts.js";
+import { FacetGrid, StyleControls } from "./chartstyle.js";
 
-export { exportCSV, exportJSON };
+export { exportCSV, exportJSON, plotState };
 
 export const DEFAULT_SETTINGS = { line: "mean", shading: "minmax", x: "_step", smoothing: 0, log: false, max: 20 };
-const HEIGHT = 220;
-
-// What the page shows, for tests and for "export gives exactly what is plotted".
-const debug = (window.__runfoldCharts = window.__runfoldCharts || {});
+export const HEIGHT = 220;
 
 // The page's stylesheet may not carry the charts' own rules (the developer page): add it.
 function ensureStylesheet() {
@@ -46,14 +44,14 @@ function ensureStylesheet() {
 
 // The section fetches every metric at the defaults' x, smoothing, line and shading in
 // one request; a panel that draws other numbers fetches its own.
-const needsOwnFetch = (s, zoom, base, grouped) =>
+export const needsOwnFetch = (s, zoom, base, grouped) =>
   s.x !== base.x || s.smoothing !== base.smoothing || s.max > base.max || !!zoom
   || seriesFields(s, grouped).join() !== seriesFields(base, grouped).join();
-const seriesOf = (project, params) => getJSON(seriesPath(project, params));
+export const seriesOf = (project, params) => getJSON(seriesPath(project, params));
 
 // Props: project; by (grouping keys; [] one line per run; absent the server's default);
-// filters (object or JSON text); colorOf(index, name) (index in the API's order, so a
-// colour does not move when other lines are hidden); limit (metrics shown at first);
+// filters (object or JSON text); colorOf(index, name, key) (index in the API's order, so a
+// colour does not move when other lines are hidden; the workspace picks by key); limit (metrics shown at first);
 // metricKeys (the metric keys to chart, instead of the project's: a run page passes its
 // own); hidden (JSON.stringify(entry.key) of groups or runs not drawn); settings (every
 // panel's starting settings, e.g. a report block's: the block holds them, so these panels
@@ -99,6 +97,7 @@ export function ChartsSection({
   if (!keys.length) return html`<p class="muted" data-testid="charts-empty">No metrics logged yet: <code>run.log({"loss": 0.1})</code> draws the first chart.</p>`;
   const total = sections.filter((s) => !s.system).reduce((n, s) => n + s.keys.length, 0);
   const ctx = { sharedTotal, sharedStale: !sharedFresh, project, by, filters, colorOf, keys, hidden: hidden || [], defaults, inUrl: !settings, style };
+  ctx.labelOf = (e) => groupLabel(e.key, by, e.name);
   return html`
     <div class="rf-charts" data-testid="charts">
       <${StyleControls} by=${by} style=${style} onChange=${onStyle} />
@@ -115,13 +114,16 @@ export function ChartsSection({
               onClick=${() => setOpen({ ...open, [s.id]: !isOpen })}>${isOpen ? "▾" : "▸"} ${s.title}</button>
               <span class="muted rf-count">${keysHere.length}</span></h2>
             ${isOpen ? html`<div class="charts">
-              ${keysHere.map((m) => html`<${ChartPanel} key=${m} metric=${m} ctx=${ctx}
+              ${keysHere.map((m) => html`<${ChartPanel} key=${m} id=${m} metric=${m} ctx=${ctx}
                   shared=${s.system ? undefined : shared ? shared[m] ?? null : null} />`)}
             </div>` : null}
           </section>`;
       })}
     </div>`;
 }
+
+// Each entry with the label its legend and tooltip show (lr=0.001 · optimizer=adam).
+const labelled = (entries, ctx) => entries && entries.map((e) => ({ ...e, label: ctx.labelOf ? ctx.labelOf(e) : e.name }));
 
 // Entries not hidden, each remembering its index in the API's order (its colour).
 export function visibleEntries(entries, hidden) {
@@ -132,9 +134,21 @@ export function visibleEntries(entries, hidden) {
   return out.filter((e) => !skip.has(JSON.stringify(e.key)));
 }
 
-function ChartPanel({ metric, ctx, shared }) {
-  const [view, setView] = useState(() => (ctx.inUrl
-    ? chartFromParams(readParams(), metric, ctx.defaults) : { settings: ctx.defaults, zoom: null }));
+// One line chart: `id` names it in the address (chart.<id>) and in the page's record
+// (the metric itself for a metric's first panel); `extra` adds the workspace's panel
+// tools to its settings drawer; `height` its chart's height.
+export function ChartPanel({ id = null, metric, ctx, shared, height = HEIGHT, extra, head }) {
+  const pid = id || metric;
+  const fromAddress = () => (ctx.inUrl
+    ? chartFromParams(readParams(), pid, ctx.defaults) : { settings: ctx.defaults, zoom: null });
+  const [view, setView] = useState(fromAddress);
+  const defaultsKey = JSON.stringify(ctx.defaults);
+  const seenDefaults = useRef(defaultsKey);
+  useEffect(() => { // the page's x axis (or a block's settings) changed: follow
+    if (seenDefaults.current === defaultsKey) return;
+    seenDefaults.current = defaultsKey;
+    setView(fromAddress());
+  }, [defaultsKey]);
   const { settings, zoom } = view;
   const [full, setFull] = useState(false);
   const [viewportH, setViewportH] = useState(window.innerHeight);
@@ -142,7 +156,7 @@ function ChartPanel({ metric, ctx, shared }) {
   const panel = useRef(null);
   const change = (nextSettings, nextZoom) => {
     setView({ settings: nextSettings, zoom: nextZoom });
-    if (ctx.inUrl) updateParams((p) => setChartParam(p, metric, nextSettings, nextZoom, ctx.defaults));
+    if (ctx.inUrl) updateParams((p) => setChartParam(p, pid, nextSettings, nextZoom, ctx.defaults));
   };
   const set = (k, v) => change({ ...settings, [k]: v }, k === "x" ? null : zoom);
   const own = needsOwnFetch(settings, zoom, ctx.defaults, isGrouped(ctx.by)) || shared === undefined;
@@ -163,7 +177,7 @@ function ChartPanel({ metric, ctx, shared }) {
   // own lines are on their way would only redraw every chart once more.
   const shownEntries = useRef(null);
   const entries = useMemo(() => (stale && shownEntries.current ? shownEntries.current
-    : styleEntries(visibleEntries(raw, ctx.hidden), raw, ctx.by, ctx.style)),
+    : labelled(styleEntries(visibleEntries(raw, ctx.hidden), raw, ctx.by, ctx.style), ctx)),
   [raw, hiddenKey, styleKey, ctxKey, stale]);
   shownEntries.current = entries;
   const facets = useMemo(() => splitFacets(entries, ctx.by, ctx.style.facet), [entries]);
@@ -190,11 +204,12 @@ function ChartPanel({ metric, ctx, shared }) {
 
   return html`
     <div class=${`panel rf-panel${full ? " rf-fullscreen" : ""}${facets ? " rf-faceted" : ""}`} data-metric=${metric} data-testid="chart-panel"
-      ref=${panel} role=${full ? "dialog" : undefined} aria-label=${full ? metric : undefined}>
+      data-panel=${pid} ref=${panel} role=${full ? "dialog" : undefined} aria-label=${full ? metric : undefined}>
       <div class="rf-panel-head">
-        <h3>${metric}</h3>
+        ${head || null}
+        <h3 title=${metric}>${metric}</h3>
         <div class="rf-panel-tools">
-          <${Settings} metric=${metric} settings=${settings} set=${set} keys=${ctx.keys} />
+          <${Settings} metric=${metric} settings=${settings} set=${set} keys=${ctx.keys} extra=${extra} />
           <button class="rf-icon" data-testid="chart-fullscreen" aria-pressed=${full}
             title=${full ? "Close full screen (Esc)" : "Full screen"}
             onClick=${() => setFull(!full)}>${full ? "✕ Close" : "⤢ Full screen"}</button>
@@ -207,13 +222,14 @@ function ChartPanel({ metric, ctx, shared }) {
               <button class="rf-link" onClick=${() => change(settings, null)}>Reset zoom</button></span>`
               : "No data for the runs shown."}</div>`
         : facets ? html`<${FacetGrid} facets=${facets} settings=${settings} members=${members}
-            height=${full ? Math.max(HEIGHT, Math.round((viewportH - 260) / 2)) : HEIGHT}
-            chart=${(list, own, m, ref, h) => html`<${Chart} key=${styleKey} metric=${metric} entries=${list}
+            height=${full ? Math.max(height, Math.round((viewportH - 260) / 2)) : height}
+            chart=${(list, own, m, ref, h) => html`<${Chart} key=${styleKey} metric=${metric} id=${pid} entries=${list}
               stale=${stale} settings=${own} zoom=${zoom} total=${null} height=${h} members=${m}
               colorOf=${ctx.colorOf} plot=${ref} onZoom=${(z) => change(settings, z)} />`} />`
-        : html`<${Chart} key=${styleKey} metric=${metric} entries=${entries} stale=${stale} settings=${settings} zoom=${zoom} total=${total}
-            height=${full ? Math.max(HEIGHT, viewportH - 200) : HEIGHT}
-            members=${members} colorOf=${ctx.colorOf} plot=${plot} onZoom=${(z) => change(settings, z)} />`}
+        : html`<${Chart} key=${styleKey} metric=${metric} id=${pid} entries=${entries} stale=${stale} settings=${settings} zoom=${zoom} total=${total}
+            height=${full ? Math.max(height, viewportH - 200) : height}
+            members=${members} colorOf=${ctx.colorOf} plot=${plot} onZoom=${(z) => change(settings, z)}
+            onMax=${(max) => change({ ...settings, max }, zoom)} />`}
     </div>`;
 }
 
@@ -235,90 +251,9 @@ function useMembers(ctx, metric, settings, zoom, drawn) {
   return useMemo(() => (plan ? { plan, entries: body ? body.series[metric] || [] : null } : null), [plan, body]);
 }
 
-function Settings({ metric, settings, set, keys }) {
-  return html`
-    <details class="rf-settings">
-      <summary title="Chart settings">⚙ Advanced</summary>
-      <div class="rf-settings-body">
-        <label>Line <select name="line" value=${settings.line} onChange=${(e) => set("line", e.target.value)}>
-          ${LINES.map((l) => html`<option value=${l}>${l}</option>`)}</select></label>
-        <label>Shading <select name="shading" value=${settings.shading} onChange=${(e) => set("shading", e.target.value)}>
-          ${SHADINGS.map((s) => html`<option value=${s}>${SHADING_LABELS[s]}</option>`)}</select></label>
-        <label>X axis <select name="x" value=${settings.x} onChange=${(e) => set("x", e.target.value)}>
-          ${Object.entries(X_LABELS).map(([v, l]) => html`<option value=${v}>${l}</option>`)}
-          ${keys.filter((k) => k !== metric).map((k) => html`<option value=${k}>${k}</option>`)}</select></label>
-        <label>Smoothing <input type="range" name="smoothing" min="0" max="0.99" step="0.01"
-          value=${settings.smoothing} onChange=${(e) => set("smoothing", Number(e.target.value))} />
-          <span class="rf-num">${settings.smoothing.toFixed(2)}</span></label>
-        <label><input type="checkbox" name="log" checked=${settings.log}
-          onChange=${(e) => set("log", e.target.checked)} /> log scale</label>
-        <label>Max lines <input type="number" name="max" min="1" max="500" value=${settings.max}
-          onChange=${(e) => set("max", Math.max(1, Math.min(500, Math.round(Number(e.target.value)) || 1)))} /></label>
-      </div>
-    </details>`;
-}
-
-// The plotted state of one chart: what uPlot draws, as plain arrays. With member runs
-// their lines come first in uPlot's data (drawn behind the groups): groupOffset of them.
-export function plotState(metric, entries, settings, members = null, zoom = null, total = null) {
-  const drawn = entries.slice(0, settings.max);
-  const withMembers = settings.shading === "members" && members && members.entries;
-  const aligned = withMembers ? alignWithMembers(drawn, members.entries, settings) : alignSeries(drawn, settings);
-  const groupData = toUPlotData(aligned);
-  const memberLines = (aligned.members || []).map((m) => m.line.map((v, j) => (m.src[j] < 0 ? undefined : v)));
-  const data = [groupData[0], ...memberLines, ...groupData.slice(1)];
-  // a small chart's settings also carry its facet and its panel's y range (chartstyle.js)
-  const { facet = null, yRange = null, ...own } = settings;
-  return {
-    metric, settings: own, zoom, total: total ?? entries.length, drawn, aligned, data,
-    groupOffset: memberLines.length, memberPlan: members ? members.plan : null, facet, yRange,
-  };
-}
-
-// u: the uPlot drawing it, or null while the chart is off screen (its numbers are
-// ready; it is drawn when it comes near the viewport). A small chart's record goes in
-// its panel's `facets` list (lib/facets.js withFacetRecord).
-function publish(metric, { state, colors, bands }, u) {
-  const { aligned, drawn } = state;
-  const record = {
-    metric, settings: state.settings, zoom: state.zoom, total: state.total, drawnGroups: drawn.length,
-    x: aligned.x,
-    groups: aligned.groups.map((g, gi) => ({
-      name: g.name, key: g.key, color: colors[gi], line: g.line, lo: g.lo, hi: g.hi, n: g.n,
-      dash: drawn[gi].dash ? drawn[gi].dash.name : null,
-    })),
-    members: (aligned.members || []).map((m) => ({ id: m.id, group: m.group, line: m.line })),
-    memberPlan: state.memberPlan, groupOffset: state.groupOffset,
-    bands: bands.map((b) => b.series),
-    data: u ? u.data : state.data, size: u ? { width: u.width, height: u.height } : null, painted: !!u,
-    get yScale() { return u ? [u.scales.y.min, u.scales.y.max] : null; }, // as drawn (set once uPlot commits)
-    at: performance.now(), // when (benchmarks)
-  };
-  debug[metric] = state.facet ? withFacetRecord(debug[metric], state.facet, record) : record;
-}
-
-const NEAR_PX = 400;
-
-// Whether the element is on screen or within NEAR_PX of it (charts below the fold
-// are drawn as the page scrolls toward them, not all at once).
-function useNear(ref) {
-  const [near, setNear] = useState(false);
-  useEffect(() => {
-    const io = new IntersectionObserver((seen) => setNear(seen[seen.length - 1].isIntersecting),
-      { rootMargin: `${NEAR_PX}px` });
-    io.observe(ref.current);
-    return () => io.disconnect();
-  }, []);
-  return near;
-}
-
-function isNear(el) {
-  const box = el.getBoundingClientRect();
-  return box.bottom > -NEAR_PX && box.top < window.innerHeight + NEAR_PX;
-}
-
-function Chart({ metric, entries, stale, settings, zoom, total, height, members, colorOf, plot, onZoom }) {
+function Chart({ metric, id, entries, stale, settings, zoom, total, height, members, colorOf, plot, onZoom, onMax }) {
   const el = useRef(null);
+  const [offNames, setOffNames] = useState(() => new Set()); // lines hidden from the legend
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
   const near = useNear(el);
@@ -326,7 +261,10 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
   const state = useMemo(
     () => plotState(metric, entries, settings, members, zoom, total), [metric, entries, settings, members, zoom, total],
   );
-  const colors = state.drawn.map((e, i) => colorOf(e.colorIndex ?? i, e.name));
+  const colors = state.drawn.map((e, i) => colorOf(e.colorIndex ?? i, e.name, e.key));
+  const names = state.aligned.groups.map((g) => g.name);
+  const off = useMemo(() => new Set(names.flatMap((n, i) => (offNames.has(n) ? [i] : []))),
+    [names.join("\n"), offNames]);
   // Rebuild uPlot when what it draws changes shape; new numbers alone (a live refresh) go to setData.
   const shape = JSON.stringify([settings, zoom, height, colors, state.aligned.groups.map((g) => g.name),
     (state.aligned.members || []).map((m) => m.id)]);
@@ -358,21 +296,34 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
       plot.current = null;
     }
     if (plot.current) return;
-    const cur = { state, colors };
+    const cur = { state, colors, off, hovered: false, hot: -1 };
     const opts = uplotOptions(cur, Math.max(200, width), height, (z) => zoomRef.current(z), null);
     cur.bands = opts.bandPairs;
     waiting.current = visible ? null : cur;
     if (!visible) {
-      publish(metric, cur, null);
+      publish(id, cur, null);
       return;
     }
     const tip = document.createElement("div");
     tip.className = "rf-tip";
     tip.dataset.testid = "chart-tooltip";
     tip.hidden = true;
-    opts.hooks.setCursor = [(u) => showTip(u, tip, cur.state, cur.colors, cur.state.settings)];
+    // only the chart under the pointer shows its tooltip (the others show the crosshair)
+    opts.hooks.setCursor = [(u) => {
+      if (!cur.hovered) { tip.hidden = true; return; }
+      const hot = nearestLine(u, cur.state);
+      if (hot !== cur.hot) { cur.hot = hot; focusLine(u, cur, hot); }
+      showTip(u, tip, cur.state, cur.colors, cur.state.settings, hot);
+    }];
     const u = new uPlot(opts, state.data, host);
+    applyOff(u, cur);
     u.over.appendChild(tip);
+    u.over.addEventListener("mouseenter", () => { cur.hovered = true; });
+    u.over.addEventListener("mouseleave", () => {
+      cur.hovered = false;
+      tip.hidden = true;
+      if (cur.hot !== -1) { cur.hot = -1; focusLine(u, cur, -1); }
+    });
     u.over.addEventListener("dblclick", () => zoomRef.current(null));
     u.over.title = "Drag to zoom, double-click to reset";
     let drawnWidth = width;
@@ -384,7 +335,7 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
     });
     ro.observe(host);
     plot.current = { u, cur, shape, drop: () => { ro.disconnect(); u.destroy(); } };
-    publish(metric, cur, u);
+    publish(id, cur, u);
   }
   useEffect(() => () => { plot.current?.drop(); plot.current = null; }, []);
 
@@ -395,30 +346,51 @@ function Chart({ metric, entries, stale, settings, zoom, total, height, members,
       const w = waiting.current;
       if (w && w.state !== state) {
         w.state = state;
-        publish(metric, w, null);
+        publish(id, w, null);
       }
       return;
     }
     if (p.cur.state === state) return;
     p.cur.state = state; // the tooltip reads cur: it follows
     p.u.setData(state.data);
-    publish(metric, p.cur, p.u);
+    publish(id, p.cur, p.u);
   }, [state]);
 
+  // lines hidden or shown from the legend: the drawing follows without a rebuild
+  useLayoutEffect(() => {
+    const p = plot.current;
+    const cur = p ? p.cur : waiting.current;
+    if (!cur || cur.off === off) return;
+    cur.off = off;
+    if (p) applyOff(p.u, cur);
+    publish(id, cur, p ? p.u : null);
+  }, [off]);
+
   const items = state.drawn.map((e, i) => ({
-    name: state.aligned.groups[i].name, color: colors[i], runs: e.runs, running: e.running, dash: e.dash,
+    name: state.aligned.groups[i].name, label: e.label ?? e.name, color: colors[i], runs: e.runs,
+    running: e.running, dash: e.dash,
   }));
+  const pick = (i, toggle) => {
+    const next = pickLines(off, items.length, i, toggle);
+    setOffNames(new Set([...next].map((j) => names[j])));
+  };
+  const hover = (i) => {
+    const p = plot.current;
+    if (p) focusLine(p.u, p.cur, i === null ? -1 : i);
+  };
   const capped = state.total > state.drawn.length;
   const mp = state.memberPlan;
   const memberNote = mp && members.entries ? memberText(mp) : mp ? "Loading member runs…" : null;
   return html`
     <div class="rf-chart" ref=${el}></div>
-    ${capped ? html`<p class="note" data-testid="chart-capped">Showing ${state.drawn.length} of ${state.total} ${state.total === 1 ? "line" : "lines"} (raise “Max lines” in Advanced).</p>` : null}
+    ${capped ? html`<p class="note" data-testid="chart-capped">Showing ${state.drawn.length} of ${state.total} ${state.total === 1 ? "line" : "lines"} (raise “Max lines” in Advanced).${" "}
+      ${onMax && state.total <= 500 ? html`<button class="rf-link" data-testid="chart-show-all"
+        onClick=${() => onMax(state.total)}>Show all ${state.total}</button>` : null}</p>` : null}
     ${memberNote ? html`<p class="note" data-testid="chart-members">${memberNote}</p>` : null}
     ${zoom ? html`<p class="note rf-zoom-note" data-testid="chart-zoom">
       Zoomed to ${fmtX(zoom[0], settings.x)} – ${fmtX(zoom[1], settings.x)}.${" "}
       <button class="rf-link" onClick=${() => onZoom(null)}>Reset zoom</button></p>` : null}
-    <${Legend} items=${items} />
+    <${Legend} items=${items} off=${off} onPick=${pick} onHover=${hover} />
     <div class="rf-chart-foot">
       <button class="rf-link" onClick=${() => download(`${fileName(state)}.json`, "application/json", exportJSON(state))}>JSON</button>
       <button class="rf-link" onClick=${() => download(`${fileName(state)}.csv`, "text/csv", exportCSV(state))}>CSV</button>
@@ -433,18 +405,6 @@ function memberText(plan) {
   return plan.capped
     ? `Faint lines: ${shown} of ${total} member runs (at most 20 per group, 200 in all).`
     : `Faint lines: the ${total} member ${total === 1 ? "run" : "runs"}.`;
-}
-
-function Legend({ items }) {
-  return html`
-    <ul class="rf-legend" data-testid="chart-legend" aria-label="Lines drawn">
-      ${items.map((it) => html`<li data-group=${it.name} data-dash=${it.dash ? it.dash.name : undefined}>
-        ${it.dash ? html`<${DashSample} color=${it.color} dash=${it.dash} />`
-          : html`<span class="swatch" style=${{ background: it.color }}></span>`}<span class="rf-legend-name">${it.name}</span>
-        <span class="muted rf-legend-n">${it.runs === 1 ? "1 run" : `${it.runs} runs`}${
-          it.running ? `, ${it.running} running` : ""}</span>
-      </li>`)}
-    </ul>`;
 }
 
 // Mount the charts into an element (developer page, tests, embedding).

@@ -217,7 +217,7 @@ function ConfigDiff({ columns }) {
         <span class="muted" data-testid="config-count">${`${differing} of ${rows.length} `}${
           differing === 1 ? "key differs" : "keys differ"}</span>
       </div>
-      ${!rows.length ? html`<p class="muted">No config logged: pass <code>config={"lr": 0.1}</code> to
+      ${!rows.length ? html`<p class="muted">No config logged: pass <code>config={"lr": 0.1}</code> to${" "}
         <code>runfold.init</code>.</p>`
       : !shown.length ? html`<p class="muted" data-testid="config-same">All ${rows.length} config keys are
         equal.</p>`
@@ -259,7 +259,7 @@ function SummaryDiff({ columns, kind }) {
       <p class="muted note">${kind === "group" ? "Each group: mean ± std (n runs). " : ""}
         Best per row in bold (<span title=${BEST_RULE} class="rule" data-testid="best-rule">lowest for
         loss/error, else highest</span>); the small number is the difference to the first column.</p>
-      ${!rows.length ? html`<p class="muted">No numeric summary values: <code>run.log({"loss": 0.1})</code>
+      ${!rows.length ? html`<p class="muted">No numeric summary values: <code>run.log({"loss": 0.1})</code>${" "}
         sets one.</p>` : html`
       <div class="table-wrap"><table class="grid cmp-table" data-testid="summary-diff">
         <${Head} columns=${columns} first="metric" />

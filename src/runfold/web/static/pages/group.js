@@ -2,11 +2,11 @@
 // runs' states, its aggregated summary, and its runs sub-grouped by job_type.
 import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useState } from "../lib/ui.js";
+import { ArtifactLinks } from "./artifact-links.js";
 import { Failure, Header, fmt } from "./common.js";
-import { LinkedCharts } from "./linked.js";
-import { MediaGroups } from "./media-grouped.js";
 import { NewReportButton, ReportsList } from "./reports.js";
-import { RunsTable, exact, flatten } from "./runstable.js";
+import { exact, flatten } from "./runstable.js";
+import { SkipLink, Workspace } from "./workspace.js";
 
 export function GroupPage({ project, group }) {
   const [row, setRow] = useState(null);
@@ -16,27 +16,39 @@ export function GroupPage({ project, group }) {
     getJSON(`/projects/${enc(project)}/groups`, { by: "group", filters: JSON.stringify({ group }) })
       .then((body) => setRow(body.groups[0] || false), setError);
   }, [project, group]);
+  if (error || row === false) {
+    return html`
+      <${Header} project=${project} group=${group} />
+      <main class="group-page">
+        <h1>${error ? group : "Group not found"}</h1>
+        ${error ? html`<${Failure} error=${error} />` : html`<p data-testid="no-group">No runs in group
+          “${group}” of ${project}: it may have been renamed, or its runs moved.${" "}
+          <a href=${`/projects/${enc(project)}`}>Back to ${project}</a></p>`}
+      </main>`;
+  }
   return html`
+    <${SkipLink} />
     <${Header} project=${project} group=${group} />
-    <main class="group-page">
-      <h1>${group}</h1>
-      ${error ? html`<${Failure} error=${error} />` : null}
-      ${row === false ? html`<p class="muted" data-testid="no-group">No runs in group “${group}”.
-        <a href=${`/projects/${enc(project)}`}>Back to ${project}</a></p>` : null}
-      ${row ? html`<${Overview} row=${row} />` : null}
-      <section class="rf-group-reports" data-testid="group-reports">
-        <div class="rf-title-row">
-          <h2>Reports about this experiment</h2>
-          <${NewReportButton} project=${project} group=${group} />
-        </div>
-        <${ReportsList} project=${project} group=${group} />
+    <div class="group-page">
+      <section class="group-head" aria-label=${`Group ${group}`}>
+        <h1>${group}</h1>
+        ${row ? html`<${Overview} row=${row} />` : html`<p class="loading">Loading…</p>`}
+        <section class="rf-group-reports" data-testid="group-reports">
+          <div class="rf-title-row">
+            <h2>Reports about this experiment</h2>
+            <${NewReportButton} project=${project} group=${group} />
+          </div>
+          <${ReportsList} project=${project} group=${group} />
+        </section>
+        <section class="rf-group-artifacts">
+          <h2>Artifacts its runs used and made</h2>
+          <${ArtifactLinks} project=${project} path=${`/projects/${enc(project)}/lineage`}
+            params=${{ filters: JSON.stringify({ group }) }} showRuns=${true} testid="group-artifacts" />
+        </section>
       </section>
-      <h2>Runs by job type</h2>
-      <${RunsTable} project=${project} filters=${{ group }} defaultBy=${["job_type"]} groupLinks=${false} />
-      <h2>Charts</h2>
-      <${LinkedCharts} project=${project} filters=${{ group }} defaultBy=${["job_type"]} />
-      <${MediaGroups} project=${project} filters=${{ group }} defaultBy=${["job_type"]} />
-    </main>`;
+      <${Workspace} project=${project} filters=${{ group }} defaultBy=${["job_type"]} scope="group"
+        title=${html`<h2>Runs by job type, and their charts</h2>`} />
+    </div>`;
 }
 
 // Shared config, state counts and aggregated summary (also a report's group block).

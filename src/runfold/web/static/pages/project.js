@@ -1,5 +1,5 @@
-// "/projects/<project>": the workspace: a sidebar of groups, the runs table with
-// its Group control, and (below) the charts.
+// "/projects/<project>": the workspace (pages/workspace.js): the runs sidebar beside
+// the panels, with the project's links and "New report from this view".
 import { getJSON, enc } from "../lib/api.js";
 import { chartFromParams } from "../lib/chartparams.js";
 import { blocksFromView, CHART_DEFAULTS } from "../lib/reportblocks.js";
@@ -7,52 +7,22 @@ import { defaultMetrics } from "../lib/series.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { readParams, readView } from "../lib/url.js";
 import { Failure, Header } from "./common.js";
-import { LinkedCharts } from "./linked.js";
-import { MediaGroups } from "./media-grouped.js";
-import { createReport } from "./reports.js";
-import { RunsTable } from "./runstable.js";
+import { openDraft } from "./reports.js";
+import { SkipLink, Workspace } from "./workspace.js";
 
 const DEFAULT_BY = ["group", "job_type"];
 
 export function ProjectPage({ project }) {
   useEffect(() => { document.title = `${project} · Runfold`; }, [project]);
   return html`
+    <${SkipLink} />
     <${Header} project=${project} />
-    <div class="workspace">
-      <${GroupSidebar} project=${project} />
-      <main class="ws-main">
-        <div class="rf-title-row">
-          <h1>${project}</h1>
-          <a class="rf-button" href=${`/projects/${enc(project)}/reports`} data-testid="reports-link">Reports</a>
-          <a class="rf-button" href=${`/projects/${enc(project)}/sweeps`} data-testid="sweeps-link">Sweeps</a>
-          <${ReportFromView} project=${project} />
-        </div>
-        <${RunsTable} project=${project} defaultBy=${DEFAULT_BY} autoOff=${true} />
-        <${LinkedCharts} project=${project} defaultBy=${DEFAULT_BY} />
-        <${MediaGroups} project=${project} defaultBy=${DEFAULT_BY} />
-      </main>
-    </div>`;
-}
-
-function GroupSidebar({ project }) {
-  const [groups, setGroups] = useState(null);
-  useEffect(() => {
-    getJSON(`/projects/${enc(project)}/groups`, { by: "group" })
-      .then((body) => setGroups(body.groups), () => setGroups([]));
-  }, [project]);
-  const named = (groups || []).filter((g) => g.key[0] !== null);
-  return html`
-    <aside class="ws-side" data-testid="group-sidebar">
-      <h2>Groups</h2>
-      ${groups === null ? html`<p class="muted">…</p>` : null}
-      ${groups && named.length === 0 ? html`<p class="muted">No groups yet: pass
-        <code>group="exp-1"</code> to <code>runfold.init</code>.</p>` : null}
-      <ul>
-        ${named.map((g) => html`<li>
-          <a href=${`/projects/${enc(project)}/groups/${enc(g.key[0])}`}>${g.name}</a>
-          <span class="muted">${g.count}</span></li>`)}
-      </ul>
-    </aside>`;
+    <${Workspace} project=${project} defaultBy=${DEFAULT_BY} autoOff=${true} scope="project" title=${html`
+      <h1>${project}</h1>
+      <a class="rf-button" href=${`/projects/${enc(project)}/reports`} data-testid="reports-link">Reports</a>
+      <a class="rf-button" href=${`/projects/${enc(project)}/sweeps`} data-testid="sweeps-link">Sweeps</a>
+      <a class="rf-button" href=${`/projects/${enc(project)}/artifacts`} data-testid="artifacts-link">Artifacts</a>
+      <${ReportFromView} project=${project} />`} />`;
 }
 
 // The chart panels the page shows now (in their order on the page); before the charts
@@ -65,7 +35,8 @@ async function shownMetrics(project) {
 }
 
 // A report that starts as this view: its runs table (filter, grouping, columns) and
-// its charts (grouping, hidden runs and groups, each chart's settings) become blocks.
+// its charts (grouping, the runs the filter keeps, hidden runs and groups, each
+// chart's settings) become blocks of a draft, stored only when the editor saves it.
 function ReportFromView({ project }) {
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -77,9 +48,15 @@ function ReportFromView({ project }) {
       const params = readParams();
       const settingsOf = (m) => chartFromParams(params, m, CHART_DEFAULTS).settings;
       const blocks = blocksFromView({ view, defaultBy: DEFAULT_BY, metrics: await shownMetrics(project), settingsOf });
+      // the charts draw the runs the filter box keeps, as the workspace's panels do
+      const drawn = document.querySelector("[data-testid=charts-slot]")?.dataset.filters;
+      const kept = view.q && drawn && drawn !== "null" ? JSON.parse(drawn) : null;
+      for (const b of blocks) {
+        if (b.type === "chart" && kept) b.filters = b.filters ? { $and: [b.filters, kept] } : kept;
+      }
       const by = view.by === null ? DEFAULT_BY : view.by;
       const title = `${project}${by.length ? ` by ${by.join(" / ")}` : ""}${view.q ? `, “${view.q}”` : ""}`;
-      await createReport(project, { title, blocks });
+      openDraft(project, { title, blocks });
     } catch (e) {
       setError(e);
       setBusy(false);

@@ -46,7 +46,7 @@ function ProjectTable({ projects }) {
 function Empty() {
   return html`
     <div data-testid="empty">
-      <p>No runs yet. Add three lines to a training script, or fill a demo project with
+      <p>No runs yet. Add three lines to a training script, or fill a demo project with${" "}
       <code>runfold demo</code>:</p>
       <pre class="snippet">${SNIPPET}</pre>
     </div>`;

@@ -11,7 +11,7 @@ import { html, useEffect, useRef, useState } from "../lib/ui.js";
 import { Failure } from "./common.js";
 import { Block } from "./report-blocks.js";
 import { EDITORS } from "./report-fields.js";
-import { reportURL } from "./reports.js";
+import { dropDraft, reportURL } from "./reports.js";
 
 let nextUid = 1;
 const item = (block) => ({ uid: nextUid++, block });
@@ -36,7 +36,8 @@ export function ReportEditor({ project, report }) {
   const [group, setGroup] = useState(report.group || "");
   const [items, setItems] = useState(() => report.blocks.map(item));
   const [base, setBase] = useState(report.version);
-  const [dirty, setDirty] = useState(false);
+  const draft = report.id === null; // not stored yet: Save creates it
+  const [dirty, setDirty] = useState(draft);
   const [invalid, setInvalid] = useState({}); // uid → what to fix, for fields that do not parse
   const [status, setStatus] = useState(null);
   const [saving, setSaving] = useState(false);
@@ -82,6 +83,14 @@ export function ReportEditor({ project, report }) {
     setSaving(true);
     setStatus(null);
     try {
+      if (draft) {
+        const made = await sendJSON("POST", `/projects/${enc(project)}/reports`,
+          { title: title || "Untitled report", group: group || null, blocks });
+        dropDraft(project);
+        dirtyRef.current = false;
+        window.location.assign(reportURL(project, made.id, thenView ? "" : "?edit=1"));
+        return;
+      }
       const baseVersion = over ? (await getJSON(path)).version : base;
       const saved = await sendJSON("PUT", path, { title, group: group || null, blocks, base_version: baseVersion });
       setBase(saved.version);
@@ -136,18 +145,23 @@ function SaveBar({ project, report, dirty, saving, status, problems, base, save 
         onClick=${() => save(false)}>${saving ? "Saving…" : "Save"}</button>
       <button class="rf-button" data-testid="save-view" disabled=${saving || problems.length > 0}
         onClick=${() => save(true)}>Save and view</button>
-      <a class="rf-button" data-testid="close-editor" href=${reportURL(project, report.id)}>
-        ${dirty ? "Discard changes" : "Close editor"}</a>
-      <span class="muted">Editing from version ${base}${dirty ? " · unsaved changes" : ""}</span>
-      <span class="spacer"></span>
-      <${DeleteButton} project=${project} report=${report} />
+      ${report.id === null ? html`
+        <a class="rf-button" data-testid="close-editor" href=${`/projects/${enc(project)}`}
+          onClick=${() => dropDraft(project)}>Discard draft</a>
+        <span class="muted" data-testid="draft-note">A draft: nothing is saved until you press Save.</span>`
+        : html`
+        <a class="rf-button" data-testid="close-editor" href=${reportURL(project, report.id)}>
+          ${dirty ? "Discard changes" : "Close editor"}</a>
+        <span class="muted">Editing from version ${base}${dirty ? " · unsaved changes" : ""}</span>
+        <span class="spacer"></span>
+        <${DeleteButton} project=${project} report=${report} />`}
       ${problems.length ? html`<p class="error" role="alert" data-testid="editor-problems">
         Before saving: ${problems.join(" ")}</p>` : null}
       ${status && status.kind === "saved"
         ? html`<span class="rf-ok" role="status" data-testid="saved">${status.text}</span>` : null}
       ${status && status.kind === "conflict" ? html`
         <div class="error" role="alert" data-testid="conflict">${status.text}
-          <div class="muted">Your edits are still here. See the
+          <div class="muted">Your edits are still here. See the${" "}
             <a href=${reportURL(project, report.id)} target="_blank" rel="noopener">latest version</a> (new tab),
             or <button class="rf-link" data-testid="save-over" onClick=${() => save(false, true)}>save yours as the
             newest version anyway</button> (the other version stays in the history).</div>

@@ -6,7 +6,7 @@ import { html, useEffect, useState } from "../lib/ui.js";
 import { Failure, Header, when } from "./common.js";
 import { Block } from "./report-blocks.js";
 import { ReportEditor } from "./report-editor.js";
-import { reportURL } from "./reports.js";
+import { DRAFT_ID, readDraft, reportURL } from "./reports.js";
 
 const reportPath = (project, id) => `/projects/${enc(project)}/reports/${enc(id)}`;
 
@@ -18,6 +18,10 @@ export function ReportPage({ project, reportId }) {
   const [error, setError] = useState(null);
 
   useEffect(() => {
+    if (reportId === DRAFT_ID) { // a draft lives in this tab until it is saved
+      setReport(readDraft(project) || { id: null, title: "", group: null, blocks: [], version: 0 });
+      return;
+    }
     getJSON(reportPath(project, reportId), { version: version || undefined }).then(setReport, setError);
   }, [project, reportId, version]);
   useEffect(() => {
@@ -29,7 +33,7 @@ export function ReportPage({ project, reportId }) {
     body = html`<${Failure} error=${error} />
       <p><a href=${`/projects/${enc(project)}/reports`}>All reports of ${project}</a></p>`;
   } else if (!report) body = html`<p class="loading">Loading report…</p>`;
-  else if (editing) body = html`<${ReportEditor} project=${project} report=${report} />`;
+  else if (editing || report.id === null) body = html`<${ReportEditor} project=${project} report=${report} />`;
   else body = html`<${ReportView} project=${project} report=${report} old=${!!version} />`;
   return html`
     <${Header} project=${project} />
@@ -65,7 +69,7 @@ function ReportView({ project, report, old }) {
     <article class="rf-report" data-testid="report">
       ${report.blocks.length ? report.blocks.map((b, i) => html`<${Block} key=${`${report.version}:${i}`}
           project=${project} block=${b} index=${i} />`)
-        : html`<p class="muted" data-testid="report-no-blocks">This report is empty.
+        : html`<p class="muted" data-testid="report-no-blocks">This report is empty.${" "}
             <a href=${reportURL(project, report.id, "?edit=1")}>Edit it</a> to add text, charts and tables.</p>`}
     </article>
     <${Versions} project=${project} report=${report} versions=${versions} restore=${restore} />

@@ -8,6 +8,26 @@ import { Failure, Header, when } from "./common.js";
 export const reportURL = (project, id, params = "") =>
   `/projects/${enc(project)}/reports/${enc(id)}${params}`;
 
+// A report not saved yet ("New report from this view"): the editor opens it at
+// /projects/<p>/reports/new?edit=1, and nothing is stored until Save.
+export const DRAFT_ID = "new";
+const draftKey = (project) => `runfold-report-draft:${project}`;
+
+export function openDraft(project, { title, group = null, blocks = [] }) {
+  sessionStorage.setItem(draftKey(project), JSON.stringify({ title, group, blocks }));
+  window.location.assign(reportURL(project, DRAFT_ID, "?edit=1"));
+}
+
+// The draft as the editor takes a report (version 0, no id), or null.
+export function readDraft(project) {
+  try {
+    const d = JSON.parse(sessionStorage.getItem(draftKey(project)) || "null");
+    return d && { id: null, title: d.title || "", group: d.group || null, blocks: d.blocks || [], version: 0 };
+  } catch { return null; }
+}
+
+export const dropDraft = (project) => sessionStorage.removeItem(draftKey(project));
+
 // Create a report and open it in the editor.
 export async function createReport(project, { title, group = null, blocks = [] }) {
   const report = await sendJSON("POST", `/projects/${enc(project)}/reports`, { title, group, blocks });

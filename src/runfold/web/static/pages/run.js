@@ -7,6 +7,7 @@ import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { ChartsSection } from "./charts.js";
 import { Failure, Header, fmt, when } from "./common.js";
 import { Histograms } from "./histograms.js";
+import { ArtifactLinks } from "./artifact-links.js";
 import { MediaSection } from "./media.js";
 
 const LIVE_MS = 5000;
@@ -78,6 +79,8 @@ function RunBody({ run, project, tick }) {
     <${MediaSection} project=${project} runId=${run.id} tick=${run.state === "running" ? tick : -1} />
     <h2>Console</h2>
     <${Console} run=${run} project=${project} tick=${run.state === "running" ? tick : -1} />
+    <h2>Artifacts</h2>
+    <${ArtifactLinks} project=${project} path=${`/projects/${enc(project)}/runs/${enc(run.id)}/artifacts`} />
     <h2>Files</h2>
     <${Files} run=${run} project=${project} />`;
 }

@@ -1,6 +1,8 @@
 // The runs table with its Group control, filter (words and expressions), column
 // picker, sort, per-column aggregates, eye toggles and selection; used by the project
-// workspace and (scoped) by the group page.
+// workspace and (scoped) by the group page. `compact`: the workspace's sidebar (name,
+// state, colour, eye and the grouping tree); `source`: runs the page fetched already
+// ({data, error, reload}), so the page's panels and this table read one answer.
 import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { groupColor, runColor } from "../lib/colors.js";
@@ -8,6 +10,7 @@ import { groupColors } from "../lib/facets.js";
 import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
 import { columnsOf, compare, defaultColumns, exact, flatten, lookup, runValue, same } from "../lib/runvalues.js";
 import { readView, writeView } from "../lib/url.js";
+import { groupLabel } from "../lib/workspace.js";
 import { Failure, fmt, when } from "./common.js";
 import { useChartStyle } from "./chartstyle.js";
 import { SelectionBar, Toolbar } from "./tabletools.js";
@@ -61,9 +64,9 @@ function useFilter(text) {
 
 // ---- the component ----------------------------------------------------------
 
-export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = true }) {
+export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = true, compact = false, source }) {
   const [view, setView] = useState(() => readView());
-  const [data, setData] = useState(null);
+  const [ownData, setData] = useState(null);
   const [groupData, setGroupData] = useState(null); // {key, groups}
   const [error, setError] = useState(null);
   const [filteredGroups, setFilteredGroups] = useState(null);
@@ -82,12 +85,15 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   // The runs, and apart from them the group rows of the grouping asked for: turning
   // grouping off needs no request, and on only the small group rows.
   useEffect(() => {
+    if (source) return undefined;
     let live = true;
     getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
       .then((body) => { if (live) { setData(body); setError(null); } },
         (e) => { if (live) setError(e); });
     return () => { live = false; };
-  }, [project, filterText, reload]);
+  }, [project, filterText, reload, !!source]);
+  const data = source ? source.data : ownData;
+  useRowHover();
   const groupsKey = JSON.stringify([project, filterText, requestedBy, reload]);
   useLayoutEffect(() => { // sent as the view changes, before the frame is painted
     if (!requestedBy.length) return undefined;
@@ -133,6 +139,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     return () => { live = false; clearTimeout(timer); };
   }, [shown, JSON.stringify(rowsBy), grouped ? 1 : 0]);
 
+  if (source && source.error) return null; // the page says it once
   if (error) return html`<${Failure} error=${error} />`;
   if (!data || (rowsBy.length > 0 && !grouped) || (by.length > 0 && !groupData)) {
     return html`<p class="loading">Loading runs…</p>`;
@@ -182,12 +189,12 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
       const members = open ? sortRuns(memberIds.map((id) => byId.get(id)).filter(Boolean)) : [];
       drawn += 1;
       return html`
-        <${GroupRow} key=${keyText} project=${project} group=${g} by=${rowsBy} columns=${columns}
+        <${GroupRow} key=${keyText} project=${project} group=${g} by=${rowsBy} columns=${columns} compact=${compact}
           agg=${view.agg} open=${open} onToggle=${toggle} byId=${byId} groupLinks=${groupLinks}
           hidden=${hidden.has(keyText)} onHide=${() => toggleHide(keyText)}
           checked=${memberIds.length > 0 && memberIds.every((id) => selected.has(id))}
           onCheck=${(on) => toggleSelect(memberIds, on)} />
-        ${members.map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r}
+        ${members.map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r} compact=${compact}
           columns=${columns} color=${g.color} member=${true} hidden=${hidden.has(runHideKey(r.id))}
           onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
           onCheck=${(on) => toggleSelect([r.id], on)} />`)}`;
@@ -195,7 +202,7 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   } else {
     const list = sortRuns(shown);
     drawn = Math.min(rows, list.length);
-    body = list.slice(0, rows).map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r}
+    body = list.slice(0, rows).map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r} compact=${compact}
       columns=${columns} color=${runColor(runIndex.get(r.id))} hidden=${hidden.has(runHideKey(r.id))}
       onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
       onCheck=${(on) => toggleSelect([r.id], on)} />`);
@@ -216,12 +223,12 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
   const groupNames = [...new Set(runs.map((r) => r.group).filter((g) => g !== null && g !== undefined))].sort();
 
   return html`
-    <div class="runs-table">
-      <${Toolbar} by=${by} cols=${cols} view=${view} update=${update} filterError=${filterError}
+    <div class=${`runs-table${compact ? " compact" : ""}`}>
+      <${Toolbar} by=${by} cols=${cols} view=${view} update=${update} filterError=${filterError} compact=${compact}
         counts=${{ runs: shown.length, total: data.total, groups: groupRows ? groupRows.length : null }} />
       <${SelectionBar} project=${project} selected=${selected} groups=${selectedGroups} groupNames=${groupNames}
         clear=${() => setSelected(new Set())}
-        onMoved=${() => { setSelected(new Set()); setReload((n) => n + 1); }} />
+        onMoved=${() => { setSelected(new Set()); if (source) source.reload(); else setReload((n) => n + 1); }} />
       ${data.total > runs.length ? html`<p class="note muted" data-testid="truncated">
         Showing the first ${runs.length} of ${data.total} runs.</p>` : null}
       <div class="table-wrap">
@@ -229,11 +236,12 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
           <thead>
             <tr>
               <th class="pick" aria-label="Select and show"></th>
-              ${head("name", "Name", "first")}${head("state", "State")}${head("group", "Group")}
+              ${head("name", "Name", "first")}${head("state", "State")}
+              ${compact ? null : html`${head("group", "Group")}
               ${head("job_type", "Job type")}${head("created_at", "Created")}${head("runtime", "Runtime", "num")}
-              ${columns.map((c) => head(c.id, c.label, c.kind === "summary" ? "num" : "cfg"))}
+              ${columns.map((c) => head(c.id, c.label, c.kind === "summary" ? "num" : "cfg"))}`}
             </tr>
-            ${grouped ? html`
+            ${grouped && !compact ? html`
               <tr class="agg-row">
                 <th></th>
                 <th colspan="6" class="muted">Group rows aggregate each summary column:</th>
@@ -255,6 +263,22 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
         <span class="muted">(${drawn} of ${total} ${groupRows ? "groups" : "runs"} shown)</span></p>` : null}
       ${shown.length === 0 ? html`<p class="muted" data-testid="no-runs">No runs match${view.q ? ` “${view.q}”` : ""}.</p>` : null}
     </div>`;
+}
+
+// The row of the line a chart's pointer is on is marked (charts send runfold:hover
+// with the line's key as JSON; a run's line when ungrouped is keyed by its id).
+function useRowHover() {
+  useEffect(() => {
+    const mark = (e) => {
+      for (const row of document.querySelectorAll("tr.line-hover")) row.classList.remove("line-hover");
+      if (!e.detail) return;
+      for (const row of document.querySelectorAll("table.runs tr[data-key]")) {
+        if (row.dataset.key === e.detail) row.classList.add("line-hover");
+      }
+    };
+    window.addEventListener("runfold:hover", mark);
+    return () => window.removeEventListener("runfold:hover", mark);
+  }, []);
 }
 
 function groupValue(g, col, agg, byId) {
@@ -283,11 +307,13 @@ function sharedConfig(g, path, byId) {
   return members.every((r) => same(lookup(r.config, path), first)) ? first : "mixed";
 }
 
-function StateRollup({ states }) {
+// compact (the sidebar): a coloured dot and count per state, the state in its title.
+function StateRollup({ states, compact }) {
   const known = STATE_ORDER.filter((s) => states[s]);
   const other = Object.keys(states).filter((s) => !STATE_ORDER.includes(s));
-  return html`<span class="rollup">${[...known, ...other].map((s) => html`
-    <span class=${`state ${s}`} data-state=${s}>${s} ${states[s]}</span>`)}</span>`;
+  return html`<span class="rollup">${[...known, ...other].map((s) => (compact
+    ? html`<span class=${`state-dot ${s}`} data-state=${s} title=${`${s} ${states[s]}`}>${states[s]}</span>`
+    : html`<span class=${`state ${s}`} data-state=${s}>${s} ${states[s]}</span>`))}</span>`;
 }
 
 // The first cell of a row: select it, and show or hide it in the charts.
@@ -304,8 +330,9 @@ function Pick({ checked, onCheck, hidden, onHide, label }) {
     </td>`;
 }
 
-function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, groupLinks, hidden, onHide, checked, onCheck }) {
+function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, groupLinks, hidden, onHide, checked, onCheck, compact }) {
   const gi = by.indexOf("group");
+  const label = groupLabel(group.key, by, group.name);
   const groupName = gi >= 0 ? group.key[gi] : null;
   const stop = (e) => e.stopPropagation();
   const cell = (value) => value === "mixed"
@@ -313,42 +340,46 @@ function GroupRow({ project, group, by, columns, agg, open, onToggle, byId, grou
   return html`
     <tr class=${`group ${open ? "open" : ""} ${hidden ? "hidden-line" : ""}`} data-testid="group-row"
       data-key=${JSON.stringify(group.key)} onClick=${onToggle} aria-expanded=${open ? "true" : "false"}>
-      <${Pick} checked=${checked} onCheck=${onCheck} hidden=${hidden} onHide=${onHide} label=${group.name} />
+      <${Pick} checked=${checked} onCheck=${onCheck} hidden=${hidden} onHide=${onHide} label=${label} />
       <td class="gname first">
-        <button class="caret" aria-label=${open ? `Collapse ${group.name}` : `Expand ${group.name}`}
+        <button class="caret" aria-label=${open ? `Collapse ${label}` : `Expand ${label}`}
           onClick=${(e) => { stop(e); onToggle(); }}>${open ? "▾" : "▸"}</button>
         <span class="swatch" style=${{ background: group.color }}></span>
         ${groupLinks && groupName !== null && groupName !== undefined
           ? html`<a class="name" href=${`/projects/${enc(project)}/groups/${enc(groupName)}`} onClick=${stop}
-              title="Open the group page">${group.name}</a>`
-          : html`<span class="name">${group.name}</span>`}
+              title=${`${label}: open the group page`}>${label}</a>`
+          : html`<span class="name" title=${label}>${label}</span>`}
         <span class="count" data-testid="group-count">${group.count} ${group.count === 1 ? "run" : "runs"}</span>
       </td>
-      <td><${StateRollup} states=${group.states} /></td>
+      <td><${StateRollup} states=${group.states} compact=${compact} /></td>
+      ${compact ? null : html`
       <td>${cell(sharedField(group, "group", byId))}</td>
       <td>${cell(sharedField(group, "job_type", byId))}</td>
       <td></td><td></td>
       ${columns.map((c) => c.kind === "summary"
         ? html`<td class="num" data-col=${c.id}>${aggregateText((group.summary || {})[c.label], agg[c.id])}</td>`
-        : html`<td data-col=${c.id}>${cell(sharedConfig(group, c.label, byId))}</td>`)}
+        : html`<td data-col=${c.id}>${cell(sharedConfig(group, c.label, byId))}</td>`)}`}
     </tr>`;
 }
 
-function RunRow({ project, run, columns, color, member, hidden, onHide, checked, onCheck }) {
+function RunRow({ project, run, columns, color, member, hidden, onHide, checked, onCheck, compact }) {
   return html`
-    <tr class=${`${member ? "member" : "single"} ${hidden ? "hidden-line" : ""}`} data-testid="run-row" data-id=${run.id}>
+    <tr class=${`${member ? "member" : "single"} ${hidden ? "hidden-line" : ""}`} data-testid="run-row" data-id=${run.id}
+      data-key=${member ? undefined : JSON.stringify([run.id])}>
       <${Pick} checked=${checked} onCheck=${onCheck} hidden=${hidden} onHide=${onHide} label=${run.name} />
       <td class="rname first">
         <span class="swatch" style=${{ background: color }}></span>
-        <a href=${`/projects/${enc(project)}/runs/${enc(run.id)}`}>${run.name}</a>
+        <a href=${`/projects/${enc(project)}/runs/${enc(run.id)}`} title=${run.name}>${run.name}</a>
         ${(run.tags || []).map((t) => html` <span class="tag">${t}</span>`)}
       </td>
-      <td><span class=${`state ${run.state}`}>${run.state}</span></td>
+      <td>${compact ? html`<span class=${`state-dot ${run.state}`} title=${run.state} data-state=${run.state}
+        aria-label=${run.state}></span>` : html`<span class=${`state ${run.state}`}>${run.state}</span>`}</td>
+      ${compact ? null : html`
       <td>${run.group === null || run.group === undefined ? html`<span class="muted">—</span>` : run.group}</td>
       <td>${run.job_type || ""}</td>
       <td class="muted">${when(run.created_at)}</td>
       <td class="num">${runtime(run.runtime)}</td>
       ${columns.map((c) => html`<td class=${c.kind === "summary" ? "num" : ""} data-col=${c.id}>
-        ${c.kind === "summary" ? fmt(runValue(run, c.id)) : exact(runValue(run, c.id))}</td>`)}
+        ${c.kind === "summary" ? fmt(runValue(run, c.id)) : exact(runValue(run, c.id))}</td>`)}`}
     </tr>`;
 }

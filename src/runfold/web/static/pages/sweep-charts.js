@@ -70,9 +70,9 @@ export function ProgressChart({ sweep }) {
 
   return html`
     <div class="sweep-progress" data-testid="sweep-progress">
-      ${!metric ? html`<p class="muted">The sweep's definition names no metric: add
+      ${!metric ? html`<p class="muted">The sweep's definition names no metric: add${" "}
         <code>metric: {name: val/loss, goal: minimize}</code> to chart its runs.</p>`
-      : !drawable ? html`<p class="muted" data-testid="progress-empty">No run has logged
+      : !drawable ? html`<p class="muted" data-testid="progress-empty">No run has logged${" "}
         <code>${metric.name}</code> yet.</p>` : null}
       <div class="rf-chart sweep-chart" ref=${host} hidden=${!drawable}></div>
     </div>`;

@@ -38,7 +38,7 @@ function NoSweeps({ project }) {
       <p class="muted">No sweeps in ${project} yet. Write the search as W&B's sweep YAML, then:</p>
       <pre class="snippet">runfold sweep --project ${project} sweep.yaml   # prints the sweep id
 runfold agent --project ${project} SWEEP_ID      # in as many processes or machines as you like</pre>
-      <p class="muted">or from Python: <code>sweep_id = runfold.sweep(config, project="${project}")</code>
+      <p class="muted">or from Python: <code>sweep_id = runfold.sweep(config, project="${project}")</code>${" "}
         then <code>runfold.agent(sweep_id, function=train)</code>.</p>
     </div>`;
 }

@@ -5,7 +5,8 @@ import { html, useState } from "../lib/ui.js";
 
 const GROUP_FIELDS = ["group", "job_type", "state", "host", "name", "tags"];
 
-export function Toolbar({ by, cols, view, update, counts, filterError }) {
+// compact: the workspace's sidebar (no column picker: the full table has it).
+export function Toolbar({ by, cols, view, update, counts, filterError, compact = false }) {
   const [adding, setAdding] = useState("");
   const options = [...GROUP_FIELDS, ...cols.configKeys.map((k) => `config.${k}`)].filter((k) => !by.includes(k));
   const add = (key) => { if (key) update({ by: [...by, key], open: [] }); setAdding(""); };
@@ -14,7 +15,8 @@ export function Toolbar({ by, cols, view, update, counts, filterError }) {
   return html`
     <div class="toolbar" data-testid="group-control">
       <span class="filter-box">
-        <input type="search" class="filter" placeholder="Filter: words, or config.lr>0.01 state!=crashed"
+        <input type="search" class="filter" placeholder=${compact ? "Filter runs: words, state=failed, config.lr>0.01"
+          : "Filter: words, or config.lr>0.01 state!=crashed"}
           aria-label="Filter runs" aria-invalid=${filterError ? "true" : "false"} data-testid="filter"
           title="Words search name, group and tags. Terms: field=value, !=, >, >=, <, <=, ~regex on
 run fields (state, group, job_type, host, tags, name), config.<path> and summary.<key>."
@@ -35,7 +37,7 @@ run fields (state, group, job_type, host, tags, name), config.<path> and summary
       ${exceptSeed.length ? html`<button data-testid="group-except-seed" title=${exceptSeed.join(", ")}
         onClick=${() => update({ by: exceptSeed, open: [] })}>config.* except seed</button>` : null}
       <button data-testid="group-clear" disabled=${by.length === 0} onClick=${() => update({ by: [], open: [] })}>Clear</button>
-      <${ColumnPicker} cols=${cols} view=${view} update=${update} />
+      ${compact ? null : html`<${ColumnPicker} cols=${cols} view=${view} update=${update} />`}
       <span class="spacer"></span>
       <span class="muted" data-testid="counts">${counts.runs} of ${counts.total} runs${counts.groups !== null ? ` · ${counts.groups} groups` : ""}</span>
     </div>
@@ -52,8 +54,16 @@ function ColumnPicker({ cols, view, update }) {
     <label class="col-option"><input type="checkbox" checked=${chosen.has(id)} data-col=${id}
       onChange=${() => toggle(id)} /> ${label}${varies ? html` <span class="muted">varies</span>` : null}</label>`;
   const varying = new Set(cols.varying);
+  // the list opens toward the side with room (near the right edge it opens leftward)
+  const place = (e) => {
+    const d = e.currentTarget;
+    if (!d.open) return;
+    d.classList.remove("flip");
+    const body = d.querySelector(".col-picker-body");
+    if (body.getBoundingClientRect().right > document.documentElement.clientWidth - 8) d.classList.add("flip");
+  };
   return html`
-    <details class="col-picker" data-testid="column-picker">
+    <details class="col-picker" data-testid="column-picker" onToggle=${place}>
       <summary title="Choose the config and summary columns">Columns (${chosen.size})</summary>
       <div class="col-picker-body">
         <div class="col-picker-actions">

@@ -1,0 +1,195 @@
+// The workspace's panels: sections (collapsible, renamable, reorderable) of panels in
+// a grid that fills the width; panels are dragged by their handle to move them, and
+// resized by their corner (or from their settings drawer, with the keyboard). The
+// layout itself is data (lib/workspace.js); `edit(fn)` applies a change to it.
+//
+// Line panels of one open section are fetched in one request (at the page's default
+// settings) once the section comes near the view; a panel with its own settings
+// fetches its own (pages/charts.js ChartPanel).
+import { NO_STYLE } from "../lib/facets.js";
+import { RUNS_PARAMS, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
+import { anyRunning, useLiveFetch } from "../lib/live.js";
+import { html, useMemo, useRef, useState } from "../lib/ui.js";
+import { HEIGHTS, movePanel, panelMatcher, toggleSection, updatePanel } from "../lib/workspace.js";
+import { ChartPanel, seriesOf } from "./charts.js";
+import { useNear } from "./chartlife.js";
+import { AddPanel, PanelTools, SectionMenu } from "./paneledit.js";
+import { SummaryPanel } from "./summarypanels.js";
+
+const DRAG_TYPE = "text/x-runfold-panel";
+let dragging = null; // the id of the panel being dragged
+
+// Props: layout; edit(fn) (fn: layout → layout); ctx (the line charts' context:
+// project, by, filters, colorOf, labelOf, keys, hidden, defaults, style); summary
+// (the summary panels' runs and groups); search (the panel search's text).
+export function PanelGrid({ layout, edit, ctx, summary, search }) {
+  const match = useMemo(() => panelMatcher(search), [search]);
+  const sections = layout.sections.map((s) => ({ ...s, shown: s.panels.filter(match) }));
+  const searching = !!(search || "").trim();
+  const found = sections.reduce((n, s) => n + s.shown.length, 0);
+  return html`
+    <div class="ws-sections" data-testid="panel-grid" id="ws-charts">
+      ${searching && !found ? html`<p class="muted" data-testid="panels-none">No panel matches “${search}”.</p>` : null}
+      ${sections.map((s, i) => (searching && !s.shown.length ? null : html`<${Section} key=${s.id} section=${s}
+        first=${i === 0} last=${i === sections.length - 1} layout=${layout} edit=${edit} ctx=${ctx}
+        summary=${summary} searching=${searching} />`))}
+    </div>`;
+}
+
+function Section({ section, first, last, layout, edit, ctx, summary, searching }) {
+  const el = useRef(null);
+  const near = useNear(el);
+  const open = !section.collapsed || searching;
+  const lines = section.shown.filter((p) => p.type === "line" && !(p.settings && p.settings.lines === "runs"));
+  const metrics = [...new Set(lines.map((p) => p.metric))];
+  const params = seriesParams(ctx, metrics, ctx.defaults);
+  const [body, error, fresh] = useLiveFetch(
+    open && near && metrics.length ? seriesPath(ctx.project, params) : null,
+    () => seriesOf(ctx.project, params), (b) => anyRunning(b.series),
+    seriesKind(ctx.project, params, [...RUNS_PARAMS, "metric", "fields"]),
+  );
+  const sectionCtx = { ...ctx, sharedTotal: body ? body.total : null, sharedStale: !fresh };
+  const shared = (m) => (body ? body.series[m] ?? null : null);
+  // a panel set to "one line per run" (its own grouping) fetches its own lines
+  const runsCtx = { ...sectionCtx, by: [], hidden: [], style: NO_STYLE, labelOf: (e) => e.name };
+  const perRun = (p) => !!p.settings && p.settings.lines === "runs";
+  const toggle = () => edit((l) => toggleSection(l, section.id));
+  return html`
+    <section class="rf-chart-section ws-section" data-section=${section.id} data-testid="panel-section" ref=${el}
+      aria-label=${section.title}>
+      <h2 class="ws-section-head">
+        <button class="rf-toggle" aria-expanded=${open} data-testid="section-toggle" onClick=${toggle}>
+          ${open ? "▾" : "▸"} <span class="ws-section-title">${section.title}</span></button>
+        <span class="muted rf-count">${section.shown.length}</span>
+        <${SectionMenu} section=${section} first=${first} last=${last} edit=${edit} />
+        <${AddPanel} section=${section} edit=${edit} keys=${ctx.keys} summary=${summary} />
+      </h2>
+      ${error ? html`<p class="error" role="alert">${String(error.message || error)}</p>` : null}
+      ${open ? html`<div class="ws-grid" onDragOver=${allowDrop} onDrop=${(e) => dropAtEnd(e, section, edit)}>
+        ${section.shown.map((p) => html`<${PanelBox} key=${p.id} panel=${p} section=${section} edit=${edit}>
+          ${p.type === "line"
+            ? html`<${ChartPanel} id=${p.id} metric=${p.metric} ctx=${perRun(p) ? runsCtx : sectionCtx}
+                shared=${perRun(p) ? undefined : shared(p.metric)}
+                height=${HEIGHTS[p.h]} head=${html`<${DragHandle} id=${p.id} />`}
+                extra=${html`<${PanelTools} panel=${p} section=${section} layout=${layout} edit=${edit} />`} />`
+            : html`<${SummaryPanel} panel=${p} data=${summary} edit=${edit}
+                head=${html`<${DragHandle} id=${p.id} />`}
+                tools=${html`<${PanelTools} panel=${p} section=${section} layout=${layout} edit=${edit} />`} />`}
+        <//>`)}
+        ${!section.shown.length ? html`<p class="muted ws-empty">No panels here yet: add one with “+ Panel”,
+          or drag one in.</p>` : null}
+      </div>` : null}
+    </section>`;
+}
+
+function DragHandle({ id }) {
+  const start = (e) => {
+    dragging = id;
+    e.dataTransfer.effectAllowed = "move";
+    e.dataTransfer.setData(DRAG_TYPE, id);
+    const box = e.currentTarget.closest(".ws-panel");
+    if (box) {
+      const r = box.getBoundingClientRect();
+      e.dataTransfer.setDragImage(box, e.clientX - r.left, e.clientY - r.top);
+      requestAnimationFrame(() => box.classList.add("ws-dragging"));
+    }
+  };
+  const end = (e) => {
+    dragging = null;
+    e.currentTarget.closest(".ws-panel")?.classList.remove("ws-dragging");
+    for (const el of document.querySelectorAll(".ws-drop-before, .ws-drop-after")) {
+      el.classList.remove("ws-drop-before", "ws-drop-after");
+    }
+  };
+  return html`<span class="ws-drag" draggable="true" aria-hidden="true" data-testid="panel-drag"
+    title="Drag to move this panel (or use Move in its settings)" onDragStart=${start} onDragEnd=${end}>⠿</span>`;
+}
+
+const allowDrop = (e) => {
+  if (!dragging) return;
+  e.preventDefault();
+  e.dataTransfer.dropEffect = "move";
+};
+
+function dropAtEnd(e, section, edit) {
+  if (!dragging) return;
+  e.preventDefault();
+  const id = dragging;
+  dragging = null;
+  edit((l) => movePanel(l, id, section.id));
+}
+
+// Which half of the target the pointer is over: drop before or after it.
+const after = (e, el) => {
+  const r = el.getBoundingClientRect();
+  return e.clientX > r.left + r.width / 2;
+};
+
+function PanelBox({ panel, section, edit, children }) {
+  const el = useRef(null);
+  const [size, setSize] = useState(null); // {w, h} while resizing
+  const w = size ? size.w : panel.w;
+  const h = size ? size.h : panel.h;
+  const over = (e) => {
+    if (!dragging || dragging === panel.id) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const later = after(e, el.current);
+    el.current.classList.toggle("ws-drop-after", later);
+    el.current.classList.toggle("ws-drop-before", !later);
+  };
+  const leave = () => el.current.classList.remove("ws-drop-before", "ws-drop-after");
+  const drop = (e) => {
+    if (!dragging || dragging === panel.id) return;
+    e.preventDefault();
+    e.stopPropagation();
+    const id = dragging;
+    const later = after(e, el.current);
+    dragging = null;
+    leave();
+    edit((l) => {
+      const target = l.sections.find((s) => s.id === section.id);
+      const rest = target.panels.filter((p) => p.id !== id);
+      const at = rest.findIndex((p) => p.id === panel.id);
+      return movePanel(l, id, section.id, later ? at + 1 : at);
+    });
+  };
+  const resize = (e) => startResize(e, el.current, panel, setSize, (next) => edit((l) => updatePanel(l, panel.id, next)));
+  return html`
+    <div class=${`ws-panel w${w} h${h}`} ref=${el} data-panel-id=${panel.id} data-testid="ws-panel"
+      data-w=${panel.w} data-h=${panel.h} onDragOver=${over} onDragLeave=${leave} onDrop=${drop}>
+      ${children}
+      <span class="ws-resize" aria-hidden="true" data-testid="panel-resize"
+        title="Drag to resize (or set Width and Height in its settings)" onPointerDown=${resize}></span>
+    </div>`;
+}
+
+// Drag the corner: the width snaps to the grid's columns, the height to its steps;
+// the layout changes once, when the pointer is let go.
+function startResize(e, box, panel, setSize, commit) {
+  e.preventDefault();
+  const grid = box.parentElement;
+  const cols = getComputedStyle(grid).gridTemplateColumns.split(" ").length;
+  const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
+  const colW = (grid.clientWidth - gap * (cols - 1)) / cols;
+  const rect = box.getBoundingClientRect();
+  const chrome = rect.height - HEIGHTS[panel.h];
+  let next = { w: panel.w, h: panel.h };
+  const move = (ev) => {
+    const w = Math.max(1, Math.min(cols, 3, Math.round((ev.clientX - rect.left + gap) / (colW + gap))));
+    const tall = ev.clientY - rect.top - chrome;
+    const h = [1, 2, 3].reduce((best, k) => (Math.abs(HEIGHTS[k] - tall) < Math.abs(HEIGHTS[best] - tall) ? k : best), 1);
+    if (w !== next.w || h !== next.h) {
+      next = { w, h };
+      setSize(next);
+    }
+  };
+  const up = () => {
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", up);
+    setSize(null);
+    if (next.w !== panel.w || next.h !== panel.h) commit(next);
+  };
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", up);
+}

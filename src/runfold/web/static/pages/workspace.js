@@ -1,0 +1,227 @@
+// The workspace: a runs sidebar (the runs table, compact: name, state, colour, eye
+// and the grouping tree; expanded into the full table with one click) beside a grid
+// of panels that fills the rest. One view drives everything: the filter, grouping,
+// hidden runs and groups, sort and x axis (in the address, lib/url.js) apply to the
+// sidebar, the table and every panel. The layout of sections and panels is the
+// user's (saved as they edit it) or a named view's (pages/views.js).
+import { enc, getJSON } from "../lib/api.js";
+import { colorFor, runColor } from "../lib/colors.js";
+import { effectiveStyle, groupColors } from "../lib/facets.js";
+import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
+import { columnsOf } from "../lib/runvalues.js";
+import { html, useEffect, useMemo, useState } from "../lib/ui.js";
+import { readParams, readView, updateParams } from "../lib/url.js";
+import { groupLabel, viewFilters } from "../lib/workspace.js";
+import { DEFAULT_SETTINGS } from "./charts.js";
+import { StyleControls, useChartStyle } from "./chartstyle.js";
+import { Failure } from "./common.js";
+import { MediaGroups } from "./media-grouped.js";
+import { PanelGrid } from "./panelgrid.js";
+import { WorkspaceTools } from "./paneltools.js";
+import { RunsSidebar } from "./sidebar.js";
+import { useLayout, ViewsMenu } from "./views.js";
+
+const RUN_LIMIT = 1000;
+const SETTLE_MS = 120;
+
+// `value` once it has stayed the same (as JSON) for `ms`; the first value at once.
+function useSettled(value, ms) {
+  const [settled, setSettled] = useState(value);
+  const key = JSON.stringify(value ?? null);
+  useEffect(() => {
+    if (key === JSON.stringify(settled ?? null)) return undefined;
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [key]);
+  return key === JSON.stringify(settled ?? null) ? value : settled;
+}
+
+// The address's view, followed as any part of the page changes it.
+function useAddress() {
+  const read = () => ({ view: readView(), params: readParams().toString() });
+  const [state, setState] = useState(read);
+  useEffect(() => {
+    const follow = () => {
+      const next = read();
+      setState((prev) => (JSON.stringify(prev) === JSON.stringify(next) ? prev : next));
+    };
+    window.addEventListener("runfold:view", follow);
+    window.addEventListener("popstate", follow);
+    return () => { window.removeEventListener("runfold:view", follow); window.removeEventListener("popstate", follow); };
+  }, []);
+  return state;
+}
+
+// The runs of the page (its own filters, e.g. a group page's group), fetched once for
+// the sidebar, the table and the summary panels.
+function useRuns(project, filters) {
+  const [state, setState] = useState({ data: null, error: null });
+  const [tick, setTick] = useState(0);
+  const filterText = filters ? JSON.stringify(filters) : "";
+  useEffect(() => {
+    let live = true;
+    getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
+      .then((data) => live && setState({ data, error: null }), (error) => live && setState({ data: null, error }));
+    return () => { live = false; };
+  }, [project, filterText, tick]);
+  return useMemo(() => ({ ...state, reload: () => setTick((t) => t + 1) }), [state]);
+}
+
+function useFetch(path, params, on = true) {
+  const [answer, setAnswer] = useState({ key: null, body: null });
+  const key = on ? JSON.stringify([path, params]) : null;
+  useEffect(() => {
+    if (key === null) return undefined;
+    let live = true;
+    getJSON(path, params).then((body) => live && setAnswer({ key, body }), () => live && setAnswer({ key, body: null }));
+    return () => { live = false; };
+  }, [key]);
+  return answer.key === key ? answer.body : null;
+}
+
+// Props: project; filters (the page's own); defaultBy (grouping when the address
+// names none); autoOff (no grouping when no run has a group); scope ("project": the
+// layout is saved; "group": the automatic layout, edited for this visit only);
+// title (the heading row's content).
+export function Workspace({ project, filters, defaultBy, autoOff = false, scope = "project", title }) {
+  const { view, params } = useAddress();
+  const p = new URLSearchParams(params);
+  const runs = useRuns(project, filters);
+  const metricsBody = useFetch(`/projects/${enc(project)}/metrics`, null);
+  const keys = metricsBody ? metricsBody.metrics : null;
+  const layout = useLayout(project, keys, { saved: scope === "project", viewId: p.get("view") });
+  const tableOpen = p.get("table") === "1";
+  const [search, setSearch] = useState("");
+  const side = useSide();
+
+  const all = runs.data ? runs.data.runs : null;
+  const anyGroup = !!all && all.some((r) => r.group !== null && r.group !== undefined);
+  const by = view.by !== null ? view.by : autoOff && all && !anyGroup ? [] : defaultBy;
+  const byKnown = view.by !== null || !autoOff || !!all;
+  const [style, setStyle] = useChartStyle(byKnown ? by : undefined, { prune: byKnown });
+
+  // the runs the filter box keeps (null: no filter, or one with a mistake: all runs)
+  const filter = useMemo(() => {
+    try { return parseFilter(view.q); } catch (e) { if (e instanceof FilterError) return null; throw e; }
+  }, [view.q]);
+  const filtering = !!filter && (filter.words.length > 0 || filter.terms.length > 0);
+  const hiddenRuns = useMemo(() => view.hide.flatMap((k) => {
+    try { const v = JSON.parse(k); return v && !Array.isArray(v) && typeof v.run === "string" ? [v.run] : []; } catch { return []; }
+  }), [view.hide.join("\n")]);
+  const hiddenGroups = useMemo(() => view.hide.filter((k) => k.startsWith("[")), [view.hide.join("\n")]);
+  const matched = useMemo(() => (filtering && all ? all.filter((r) => matches(r, filter)).map((r) => r.id) : null),
+    [all, filter, filtering]);
+  const ready = byKnown && (!filtering || !!all);
+  const typed = useMemo(() => viewFilters(filters, matched, all ? all.map((r) => r.id) : [], hiddenRuns),
+    [JSON.stringify(filters || null), matched && matched.join(), all, hiddenRuns.join()]);
+  // the panels ask once typing rests (not for "s", "st", "sta" … of "state=failed")
+  const chartFilters = useSettled(typed, SETTLE_MS);
+  const filtersKey = JSON.stringify(chartFilters ?? null);
+
+  // Colours by key, from the page's groups before the filter, so a group keeps its
+  // colour as the filter changes (the runs table colours its rows the same way).
+  const grouped = by.length > 0;
+  const allGroups = useFetch(`/projects/${enc(project)}/groups`,
+    { by, filters: filters ? JSON.stringify(filters) : undefined }, ready && grouped);
+  const colorByKey = useMemo(() => {
+    const map = new Map();
+    if (all) all.forEach((r, i) => { map.set(r.id, runColor(i)); map.set(JSON.stringify([r.id]), runColor(i)); });
+    if (grouped && allGroups) {
+      const keysOf = allGroups.groups.map((g) => g.key);
+      groupColors(keysOf, by, effectiveStyle(style, by)).forEach((c, i) => map.set(JSON.stringify(keysOf[i]), c));
+    }
+    return map;
+  }, [all, allGroups, JSON.stringify(by), JSON.stringify(style)]);
+  const colorOf = (i, name, key) => colorByKey.get(JSON.stringify(key)) ?? colorFor(i);
+
+  // The summary panels' numbers: the runs shown and their group rows under the view.
+  const needGroups = ready && grouped && layout.layout && layout.layout.sections
+    .some((s) => s.panels.some((pn) => pn.type !== "line"));
+  const shownGroups = useFetch(`/projects/${enc(project)}/groups`,
+    { by, filters: chartFilters ? JSON.stringify(chartFilters) : undefined }, !!needGroups);
+  const summary = useMemo(() => {
+    const hide = new Set(hiddenRuns);
+    const keep = matched ? new Set(matched) : null;
+    const shown = (all || []).map((r, i) => ({ ...r, colorIndex: i }))
+      .filter((r) => !hide.has(r.id) && (!keep || keep.has(r.id)));
+    const cols = columnsOf(all || []);
+    const groups = grouped && shownGroups ? shownGroups.groups
+      .filter((g) => !hiddenGroups.includes(JSON.stringify(g.key)))
+      .map((g, i) => ({ ...g, label: groupLabel(g.key, by, g.name), colorIndex: i })) : [];
+    // with grouping on, a run's point or bar takes its group's colour
+    const groupOfRun = new Map(groups.flatMap((g) => g.runs.map((id) => [id, JSON.stringify(g.key)])));
+    return {
+      runs: shown, groups, grouped, sort: view.sort, summaryKeys: cols.summary, configKeys: cols.configKeys,
+      colorOf: (item) => colorByKey.get(groupOfRun.get(item.key) ?? item.key) ?? colorFor(item.colorIndex ?? 0),
+    };
+  }, [all, matched, hiddenRuns.join(), hiddenGroups.join(), shownGroups, grouped, view.sort, colorByKey]);
+
+  const x = p.get("x") || "_step";
+  const defaults = useMemo(() => ({ ...DEFAULT_SETTINGS, x }), [x]);
+  const ctx = {
+    project, by, filters: chartFilters, colorOf, keys: keys || [], hidden: hiddenGroups, defaults, inUrl: true,
+    style, labelOf: (e) => groupLabel(e.key, by, e.name),
+  };
+
+  const error = runs.error || (p.get("view") && layout.error);
+  if (p.get("view") && !layout.view && !layout.error) return html`<p class="loading">Loading the view…</p>`;
+  return html`
+    <div class=${`workspace${side.collapsed && !tableOpen ? " side-collapsed" : ""}${tableOpen ? " table-open" : ""}`}
+      style=${{ "--side-w": `${side.width}px` }} data-testid="workspace">
+      <${RunsSidebar} project=${project} filters=${filters} defaultBy=${defaultBy} autoOff=${autoOff}
+        source=${runs} tableOpen=${tableOpen} side=${side} groupLinks=${scope === "project"} />
+      <main class="ws-main" id="ws-panels" aria-label="Charts and panels" hidden=${tableOpen}>
+        <div class="rf-title-row">
+          ${title}
+          ${scope === "project" ? html`<${ViewsMenu} project=${project} layout=${layout} />` : null}
+        </div>
+        ${error ? html`<${Failure} error=${error} />` : null}
+        ${!error ? html`
+          <${WorkspaceTools} layout=${layout} search=${search} onSearch=${setSearch} x=${x} keys=${keys || []}
+            onX=${(v) => updateParams((q) => { if (v === "_step") q.delete("x"); else q.set("x", v); })}>
+            <${StyleControls} by=${by} style=${style} onChange=${setStyle} />
+          <//>
+          ${!keys || !layout.layout || !ready ? html`<p class="loading">Loading panels…</p>`
+            : !keys.length && !layout.layout.sections.some((s) => s.panels.length)
+              ? html`<p class="muted" data-testid="charts-empty">No metrics logged yet: <code>run.log({"loss": 0.1})</code>${" "}draws the first chart.</p>`
+              : html`<section class="charts-slot" data-testid="charts-slot" data-filters=${filtersKey}>
+                  <${PanelGrid} layout=${layout.layout} edit=${layout.edit}
+                    ctx=${ctx} summary=${summary} search=${search} />
+                </section>`}
+          ${ready ? html`<${MediaGroups} project=${project} filters=${chartFilters} defaultBy=${defaultBy} />` : null}` : null}
+      </main>
+    </div>`;
+}
+
+// The page's first stop for Tab (put before the header): it moves the keyboard's place
+// to the panels, so the next Tab reaches the first panel's tools. (The panels' element
+// takes focus only then: one that kept a tabindex would take it on any click inside,
+// and Tab would start over from it.)
+export const SkipLink = () => html`<a class="skip-link" href="#ws-charts" data-testid="skip-to-panels"
+  onClick=${skipToPanels}>Skip to the charts</a>`;
+
+function skipToPanels(e) {
+  e.preventDefault();
+  const main = document.getElementById("ws-charts") || document.getElementById("ws-panels");
+  if (!main) return;
+  main.setAttribute("tabindex", "-1");
+  main.focus();
+  main.addEventListener("blur", () => main.removeAttribute("tabindex"), { once: true });
+}
+
+// The sidebar's width and whether it is collapsed, kept in this browser.
+function useSide() {
+  const [width, setWidthState] = useState(() => Number(localStorage.getItem("runfold-side-width"))
+    || Math.round(Math.min(320, Math.max(240, window.innerWidth * 0.24))));
+  const [collapsed, setCollapsedState] = useState(() => localStorage.getItem("runfold-side-collapsed") === "1");
+  const setWidth = (w) => {
+    const v = Math.round(Math.max(220, Math.min(720, w)));
+    setWidthState(v);
+    localStorage.setItem("runfold-side-width", String(v));
+  };
+  const setCollapsed = (c) => {
+    setCollapsedState(c);
+    localStorage.setItem("runfold-side-collapsed", c ? "1" : "0");
+  };
+  return { width, setWidth, collapsed, setCollapsed };
+}
