@@ -165,3 +165,31 @@ def test_api_publishes_and_updates_reports() -> None:
 )
 def test_inert_html_keeps_code_and_autolinks(text: str, inert: Any) -> None:
     assert inert_html(text) == inert
+
+
+def test_a_long_chart_puts_its_points_in_a_csv_beside_the_markdown(
+    tmp_path: Path,
+) -> None:
+    for group in ("a", "b"):
+        run = runfold.init(project="long", group=group, reinit=True)
+        for step in range(600):
+            run.log({"loss": 1.0 / (1 + step)}, step=step)
+        run.finish()
+    api = runfold.Api()
+    report = api.create_report(
+        "long", "Long", [{"type": "chart", "metrics": ["loss"], "by": ["group"]}]
+    )
+    out = tmp_path / "long.md"
+    result = CliRunner().invoke(cli, ["report", "export", report["id"], "--project",
+                                      "long", "--format", "md", "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = out.read_text("utf-8")
+    assert len(text.splitlines()) < 40
+    (csv_link,) = re.findall(r"\[loss \(CSV\)\]\(([^)]+)\)", text)
+    lines = (out.parent / csv_link).read_text("utf-8").splitlines()
+    assert len(lines) == 1 + 2 * 600
+    series = {e["name"]: e for e in api.group_series("long", "loss", by=["group"])}
+    first_b = next(line for line in lines if line.startswith("b,"))
+    assert first_b.split(",")[2] == repr(series["b"]["mean"][0])
+    assert "| a | 600 | 0 | 599 |" in text
+    api.close()

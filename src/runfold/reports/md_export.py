@@ -4,8 +4,11 @@
 folder ``out/report_files/`` with one PNG per chart (``png.chart_png``) and the
 report's run files. Under each chart a table lists the plotted numbers, one row
 per point: group, x, line, lower, upper, n (member runs as "group / run ID"
-rows), the same rows as the chart's CSV export in the UI. Numbers are written in
-Python's shortest round-trip form, so they read back exactly.
+rows), the same rows as the chart's CSV export in the UI. A chart of more than
+``MAX_TABLE_ROWS`` points gets them in a CSV file beside it instead (linked), and
+a table of one row per line (points, first and last x, last value) under it, so
+that the Markdown stays readable (issue 18: one chart was 5,000 lines). Numbers
+are written in Python's shortest round-trip form, so they read back exactly.
 
 Markdown blocks are the author's Markdown, copied as written; every other value
 (group and run names, config values) is escaped so it reads as text.
@@ -23,7 +26,9 @@ from urllib.parse import quote
 from . import panels
 from .png import chart_png
 
-__all__ = ["export_markdown"]
+__all__ = ["export_markdown", "MAX_TABLE_ROWS"]
+
+MAX_TABLE_ROWS = 100
 
 _IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml")
 
@@ -110,6 +115,28 @@ def _points(chart: dict[str, Any]) -> list[list[Any]]:
     return rows
 
 
+def _csv(head: list[str], rows: list[list[Any]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(head)
+    writer.writerows([["" if c is None else repr(c) if isinstance(c, float) else c
+                       for c in row] for row in rows])  # fmt: skip
+    return out.getvalue().encode("utf-8")
+
+
+def _per_line(rows: list[list[Any]]) -> list[list[Any]]:
+    """One row per line of a chart's points: name, points, first x, last x, last
+    value (the rows of one line are together, in x order)."""
+    lines: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        lines.setdefault(row[0], []).append(row)
+    return [[name, len(points), points[0][1], points[-1][1], points[-1][2]]
+            for name, points in lines.items()]  # fmt: skip
+
+
 class _Writer:
     def __init__(self, out: Path) -> None:
         self.folder = out.with_name(out.stem + "_files")
@@ -139,9 +166,16 @@ class _Writer:
         if len(chart["groups"]) < chart["total"]:
             note += f"; the first {len(chart['groups'])} of {chart['total']} lines"
         head = ["group", s["x"], s["line"], "lower", "upper", "n"]
-        return (f"![{_cell(chart['metric'])}]({link})\n\n**{_cell(chart['metric'])}**: "
-                f"{note}. Lines: {legend or 'none'}.\n\n"
-                + _table(head, _points(chart)))  # fmt: skip
+        rows = _points(chart)
+        top = (f"![{_cell(chart['metric'])}]({link})\n\n**{_cell(chart['metric'])}**: "
+               f"{note}. Lines: {legend or 'none'}.\n\n")  # fmt: skip
+        if len(rows) <= MAX_TABLE_ROWS:
+            return top + _table(head, rows)
+        csv = self.save(_slug(chart["metric"]) + ".csv", _csv(head, rows))
+        return (top + f"All {len(rows)} plotted points: [{_cell(chart['metric'])} "
+                f"(CSV)]({csv}).\n\n" + _table(
+                    ["line", "points", f"first {s['x']}", f"last {s['x']}",
+                     f"last {s['line']}"], _per_line(rows)))  # fmt: skip
 
     def file(self, panel: dict[str, Any]) -> str:
         label = _cell(f"{panel['path']} (run {panel['run']})")
