@@ -228,3 +228,19 @@ def test_module_level_calls_act_on_the_current_run(tmp_path: Path) -> None:
     assert used.download(tmp_path / "o") == str(tmp_path / "o")
     run.finish()
     assert runfold.Api().artifact("p/folder:latest").used_by()[0].id == run.id
+
+
+def test_a_finished_run_leaves_no_staging_thread(tmp_path: Path) -> None:
+    import threading
+
+    before = sum(t.name == "runfold-artifacts" for t in threading.enumerate())
+    for i in range(3):
+        (tmp_path / "f.txt").write_text(f"version {i}")
+        with runfold.init(project="threads") as run:
+            artifact = runfold.Artifact("data", "dataset")
+            artifact.add_file(str(tmp_path / "f.txt"))
+            run.log_artifact(artifact)
+    after = sum(t.name == "runfold-artifacts" for t in threading.enumerate())
+    assert after == before
+    versions = runfold.Api().artifact_versions("dataset", "threads/data")
+    assert len(list(versions)) == 3

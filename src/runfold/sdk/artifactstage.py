@@ -58,6 +58,7 @@ class ArtifactStager:
         self._jobs: deque[StageJob] = deque()
         self._cond = threading.Condition()
         self._busy = 0
+        self._closing = False
         self._thread = threading.Thread(
             target=self._loop, name="runfold-artifacts", daemon=True
         )
@@ -74,10 +75,20 @@ class ArtifactStager:
         with self._cond:
             return self._cond.wait_for(lambda: self._busy == 0, timeout)
 
+    def close(self) -> None:
+        """Stage what was submitted, then end the thread (at the run's finish):
+        a process that runs many runs keeps no thread per run."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._thread.join()
+
     def _loop(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: bool(self._jobs))
+                self._cond.wait_for(lambda: bool(self._jobs) or self._closing)
+                if not self._jobs:
+                    return
                 job = self._jobs.popleft()
             try:
                 self._run(job)

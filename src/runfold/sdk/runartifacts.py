@@ -111,9 +111,11 @@ class ArtifactLogging:
         return job
 
     def _settle_artifacts(self) -> None:
-        """At finish: every artifact handed to the run is staged and queued."""
+        """At finish: every artifact handed to the run is staged and queued, and
+        the stager's thread has ended."""
         if self._stager is not None:
-            self._stager.settle()
+            self._stager.close()
+            self._stager = None
 
     def _wait_for(
         self, job: Any, name: str, timeout: float | None
