@@ -17,8 +17,9 @@ import msgpack
 import pytest
 
 from runfold.server.routes.files import FILE_CSP
-from tests.hardening.conftest import Served, serve_store
+from tests.hardening.conftest import Served
 from tests.server.test_auth import TeamServer
+from tests.test_api_remote import _backend, _serving
 
 P = "/api/v1/projects/p"
 
@@ -182,7 +183,8 @@ def small_body_server(tmp_path: Path) -> Iterator[Served]:
     from runfold.store import open_store
 
     store = open_store(tmp_path / "runfold.db")
-    yield from serve_store(store, tmp_path, "sqlite", max_body_bytes=10_000)
+    with _serving(store, tmp_path, max_body_bytes=10_000) as url:
+        yield Served(url, store, tmp_path, "sqlite")
     store.close()
 
 
@@ -275,43 +277,33 @@ def test_write_api_never_answers_5xx_on_postgres(tmp_path: Path) -> None:
     from hypothesis import HealthCheck, given, settings
     from schemathesis.checks import not_a_server_error
 
-    from runfold.store.postgres import PostgresStore
-    from tests.store.conftest import POSTGRES_URL, _postgres_schema
+    with _backend("postgres", tmp_path) as store, _serving(store, tmp_path) as url:
+        served = Served(url, store, tmp_path, "postgres")
+        httpx.post(
+            f"{served.url}{P}/runs/ok/records", json=[[1, "run", {"name": "ok"}]]
+        )
+        schema = schemathesis.openapi.from_url(f"{served.url}/api/openapi.json")
+        operations = [
+            r.ok() for r in schema.include(path_regex="^/api/v1/").get_all_operations()
+        ]
+        for operation in operations:
 
-    conn, schema_name = _postgres_schema()
-    store = PostgresStore(POSTGRES_URL, schema=schema_name, max_size=2)
-    try:
-        for served in serve_store(store, tmp_path, "postgres"):
-            httpx.post(
-                f"{served.url}{P}/runs/ok/records", json=[[1, "run", {"name": "ok"}]]
-            )
-            schema = schemathesis.openapi.from_url(f"{served.url}/api/openapi.json")
-            operations = [
-                r.ok()
-                for r in schema.include(path_regex="^/api/v1/").get_all_operations()
-            ]
-            for operation in operations:
+            @given(case=operation.as_strategy())
+            @settings(max_examples=15, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck))  # fmt: skip
+            def check(case: Any) -> None:
+                mode = len(repr(case.query)) % 3
+                if case.path_parameters and mode < 2:
+                    case.path_parameters["project"] = "p"
+                    if "run_id" in case.path_parameters:
+                        case.path_parameters["run_id"] = "ok"
+                if mode == 1:  # the seeded run, with poisoned text
+                    case.body = _poisoned(case.body)
+                elif mode == 2 and case.path_parameters:
+                    case.path_parameters = _poisoned(case.path_parameters)
+                case.call_and_validate(checks=[not_a_server_error])
 
-                @given(case=operation.as_strategy())
-                @settings(max_examples=15, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck))  # fmt: skip
-                def check(case: Any) -> None:
-                    mode = len(repr(case.query)) % 3
-                    if case.path_parameters and mode < 2:
-                        case.path_parameters["project"] = "p"
-                        if "run_id" in case.path_parameters:
-                            case.path_parameters["run_id"] = "ok"
-                    if mode == 1:  # the seeded run, with poisoned text
-                        case.body = _poisoned(case.body)
-                    elif mode == 2 and case.path_parameters:
-                        case.path_parameters = _poisoned(case.path_parameters)
-                    case.call_and_validate(checks=[not_a_server_error])
-
-                check()
-    finally:
-        store.close()
-        conn.execute(f'DROP SCHEMA "{schema_name}" CASCADE')
-        conn.close()
+            check()
 
 
 def test_sync_does_not_upload_a_symlinked_console_log(tmp_path: Path) -> None:
