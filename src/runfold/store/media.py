@@ -46,21 +46,17 @@ class MediaMixin(SQLBase):
         with self._read() as cur:
             rows = self._all(
                 cur,
-                "SELECT m.key, COUNT(*), MIN(t.step), MAX(t.step) FROM media t "
+                "SELECT m.key, (SELECT l.kind FROM media l WHERE l.run_pk = t.run_pk "
+                "AND l.metric_id = t.metric_id ORDER BY l.step DESC LIMIT 1), "
+                "COUNT(*), MIN(t.step), MAX(t.step) FROM media t "
                 "JOIN metrics m ON m.id = t.metric_id WHERE t.run_pk = ? "
-                "GROUP BY m.key ORDER BY m.key",
+                "GROUP BY m.key, t.run_pk, t.metric_id ORDER BY m.key",
                 (run_pk,),
             )
-            out = []
-            for key, steps, first, last in rows:
-                (kind,) = self._one(
-                    cur,
-                    "SELECT t.kind FROM media t JOIN metrics m ON m.id = t.metric_id "
-                    "WHERE t.run_pk = ? AND m.key = ? AND t.step = ?",
-                    (run_pk, key, last),
-                )
-                out.append((key, kind, int(steps), int(first), int(last)))
-        return out
+        return [
+            (key, kind, int(steps), int(first), int(last))
+            for key, kind, steps, first, last in rows
+        ]
 
     def media(self, run_pk: int, key: str) -> list[MediaRef]:
         with self._read() as cur:
