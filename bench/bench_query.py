@@ -2,6 +2,7 @@
 
     python bench/bench_query.py --dataset chart   # 1,000 runs x 10,000 steps
     python bench/bench_query.py --dataset table   # 10,000 runs x 100 steps
+    python bench/bench_query.py --dataset scale   # 10,000 runs x 1,000 steps
 
 The dataset is built once and cached (``gen_data.py``). Every figure is warm: one
 call first (reported as ``cold_ms``), then the median of ``--repeat`` calls.
@@ -20,6 +21,8 @@ from gen_data import PROJECT, ensure_dataset
 DATASETS: dict[str, dict[str, Any]] = {
     "chart": {"runs": 1_000, "steps": 10_000, "groups": 10, "metrics": ("loss",)},
     "table": {"runs": 10_000, "steps": 100, "groups": 10, "metrics": ("loss", "acc")},
+    # issue 19's cold read: 10,000 runs x 1,000 steps in 10 groups
+    "scale": {"runs": 10_000, "steps": 1_000, "groups": 10, "metrics": ("loss",)},
 }
 
 

@@ -39,7 +39,12 @@ _DEFAULT_SIZE = 4096
 
 
 def rows_key(rows: Sequence[Any]) -> Hashable:
-    """The runs as an answer showing them depends on."""
+    """The runs as an answer showing them depends on: the list's own ``key`` when
+    it has one (``store.RunList``: the store names its runs in one query), else
+    each run's."""
+    key = getattr(rows, "key", None)
+    if key is not None:
+        return key  # type: ignore[no-any-return]
     return tuple((r.pk, r.updated_at, r.last_seq, r.state) for r in rows)
 
 

@@ -4,10 +4,11 @@ unchanged. ``runfold.Api``, the server's routes and the CLI read through it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from ..store.base import RunRow, Store
+from ..store.base import RunList, RunRow, Store
 from .cache import ReadCache, points_key, rows_key
 from .filters import compile_filters
 from .grouping import group_runs
@@ -30,19 +31,26 @@ class Reader:
     def rows(
         self, project: str, filters: Mapping[str, Any] | None = None,
         order: str | None = None,
-    ) -> list[RunRow]:  # fmt: skip
+    ) -> RunList:  # fmt: skip
         """The project's runs matching ``filters`` (``query.filters``), sorted by
         ``order`` (a field, ``-`` for descending) if given; raises ProjectNotFound.
         Read-only rows, shared with the store's cache."""
         keep = compile_filters(filters)
-        rows = [r for r in self.store.list_runs(project) if keep(r)]
+        listed = self.store.list_runs(project)
+        rows = RunList(r for r in listed if keep(r)) if filters else listed
+        if filters and listed.key is not None:
+            rows.key = _filtered_key(listed.key, filters)
         if not order:
             return rows
         # sorting 10,000 runs by a summary key takes 0.15 s: kept while unchanged
-        return self.cache.get(
+        kept: list[RunRow] = self.cache.get(
             ("order", order), rows_key(rows), lambda: ordered(rows, order),
             size=lambda answer: 8 * len(answer) + 64,
         )  # fmt: skip
+        sorted_rows = RunList(kept)
+        if rows.key is not None:
+            sorted_rows.key = ("ordered", rows.key, order)
+        return sorted_rows
 
     def group_rows(self, rows: Sequence[RunRow], by: Sequence[str]) -> list[Group]:
         """``groups_of(rows, by)``, kept while the rows are unchanged: a page asking
@@ -110,6 +118,15 @@ class Reader:
             {**entry_meta(key, members), **_copy(only_fields(p, query.fields))}
             for (key, members), p in zip(groups, points, strict=True)
         ]
+
+
+def _filtered_key(key: Any, filters: Mapping[str, Any]) -> Any:
+    """The key of the runs ``filters`` keep of runs named ``key`` (None when the
+    filters cannot be written as JSON: then each run names them)."""
+    try:
+        return ("filtered", key, json.dumps(filters, sort_keys=True))
+    except (TypeError, ValueError):
+        return None
 
 
 def only_fields(

@@ -49,15 +49,15 @@ __all__ = ["group_series", "entry_meta"]
 
 
 def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tuple]:
-    """Raw (x, y) per run pk, sorted by x."""
+    """Raw (x, y) per run pk, sorted by x (steps stay int64)."""
     pks = [r.pk for r in runs]
-    ys = store.series(pks, metric)
-    xs = store.series(pks, x) if x not in X_AXES else {}
+    ys = store.series(pks, metric, times=x in ("_timestamp", "_runtime"))
+    xs = store.series(pks, x, times=False) if x not in X_AXES else {}
     created = {r.pk: r.created_at for r in runs}
     out = {}
     for pk, cols in ys.items():
         if x == "_step":
-            xv, yv = cols.steps.astype(np.float64), cols.values
+            xv, yv = cols.steps, cols.values
         elif x == "_timestamp":
             xv, yv = cols.timestamps, cols.values
         elif x == "_runtime":
@@ -70,8 +70,10 @@ def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tup
             xv, yv = other.values[j], cols.values[i]
             keep = np.isfinite(xv)  # NaN or ±inf x: no place on the axis
             xv, yv = xv[keep], yv[keep]
-        order = np.argsort(xv, kind="stable")
-        out[pk] = (xv[order], yv[order])
+        if len(xv) > 1 and not (xv[1:] >= xv[:-1]).all():  # most come sorted
+            order = np.argsort(xv, kind="stable")
+            xv, yv = xv[order], yv[order]
+        out[pk] = (xv, yv)
     return out
 
 
@@ -165,16 +167,23 @@ def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x
               buckets: int, weight: float,
               span: tuple[float, float] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     inside = {pk: _cut(xv, yv, span) for pk, (xv, yv) in xy.items()}
-    union = (
-        np.unique(np.concatenate([xv for xv, _ in inside.values()]))
-        if inside
-        else np.zeros(0)
-    )
+    lo_x, hi_x = _extent([xv for xv, _ in inside.values()])
+    if x == "_step" and hi_x - lo_x < buckets:
+        # at most `buckets` whole steps: exact, without the union of every
+        # run's steps (a sort of all points: 0.13 s for 10,000 runs x 1,000)
+        exact = True
+    else:
+        union = (
+            np.unique(np.concatenate([xv for xv, _ in inside.values()]))
+            if inside
+            else np.zeros(0)
+        )
+        shared = x == "_step" or len(union) <= max(
+            (len(np.unique(xv)) for xv, _ in inside.values()), default=0
+        )
+        exact = len(union) <= buckets and shared
     out = []
-    shared = x == "_step" or len(union) <= max(
-        (len(np.unique(xv)) for xv, _ in inside.values()), default=0
-    )
-    if len(union) <= buckets and shared:
+    if exact:
         if weight:  # smooth from each run's start, then cut to the range
             inside = {
                 pk: _cut(xv, ema(yv, weight), span) for pk, (xv, yv) in xy.items()
@@ -187,7 +196,6 @@ def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x
                 pos = pos.astype(np.int64)
             out.append(_entry(key, runs, pos, pos, pos, stats, "exact"))
         return out
-    lo_x, hi_x = float(union[0]), float(union[-1])
     if x == "_step":
         width = float(
             step_width(int(hi_x), buckets)
@@ -232,6 +240,14 @@ def _from_raw(groups: Sequence[tuple[tuple, list[Any]]], xy: dict[int, tuple], x
             )
         )
     return out
+
+
+def _extent(xs: list[np.ndarray]) -> tuple[float, float]:
+    """The lowest and highest x of sorted arrays (0, -1 when there are none)."""
+    firsts = [xv[0] for xv in xs if len(xv)]
+    if not firsts:
+        return 0.0, -1.0
+    return float(min(firsts)), float(max(xv[-1] for xv in xs if len(xv)))
 
 
 def _smooth(run_xy: tuple, span: tuple[float, float] | None, bucket_ids: Any,

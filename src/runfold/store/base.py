@@ -27,6 +27,7 @@ from .rows import (
     ProjectRow,
     ReportRow,
     ReportVersion,
+    RunList,
     RunRow,
     SweepRow,
     SweepRunRow,
@@ -44,7 +45,7 @@ __all__ = [
     "RunStore", "ReportStore", "AccountStore", "SweepStore", "ArtifactStore",
     "ViewStore", "Store",
     "UNCHANGED", "ArtifactRow", "ArtifactVersionRow", "ArtifactLink",
-    "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
+    "RunRow", "RunList", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
 ]  # fmt: skip
 
 # ``update_report(group=UNCHANGED)`` keeps the report's group; None detaches it.
@@ -85,7 +86,7 @@ class RunStore(Protocol):
         """Every project with its run and group counts, by name."""
         ...
 
-    def list_runs(self, project: str) -> list[RunRow]:
+    def list_runs(self, project: str) -> RunList:
         """All runs of a project with summary and reductions, oldest first;
         raises ProjectNotFound."""
         ...
@@ -102,8 +103,12 @@ class RunStore(Protocol):
         """One run's full history per key (all keys when ``keys`` is None)."""
         ...
 
-    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]:
-        """The full history of ``key`` for each run that logged it, by run pk."""
+    def series(
+        self, run_pks: list[int], key: str, times: bool = True
+    ) -> dict[int, Columns]:
+        """The full history of ``key`` for each run that logged it, by run pk;
+        ``times=False`` leaves the timestamps out (empty arrays), a third less
+        to read."""
         ...
 
     def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
@@ -390,14 +395,18 @@ class ViewStore(Protocol):
         """Remove a named view; NotFound."""
         ...
 
-    def get_workspace(self, project: str, owner: str) -> dict[str, Any] | None:
-        """The workspace ``owner`` saved in the project, or None."""
+    def get_workspace(
+        self, project: str, owner: str, scope: str = ""
+    ) -> dict[str, Any] | None:
+        """The workspace ``owner`` saved for the page ``scope`` (``""``: the
+        project's workspace, ``"group:<name>"``: a group page), or None."""
         ...
 
     def save_workspace(
-        self, project: str, owner: str, spec: dict[str, Any] | None
+        self, project: str, owner: str, spec: dict[str, Any] | None, scope: str = ""
     ) -> None:
-        """Keep ``owner``'s workspace; None removes it (the automatic one again)."""
+        """Keep ``owner``'s workspace of the page ``scope``; None removes it (the
+        automatic one again)."""
         ...
 
 

@@ -36,15 +36,32 @@ class Columns:
     values: np.ndarray  # float64
 
     def to_blobs(self) -> tuple[bytes, bytes, bytes]:
-        return self.steps.tobytes(), self.timestamps.tobytes(), self.values.tobytes()
+        """The three packed arrays; consecutive steps (``first, first+1, ...``,
+        nearly every chunk) are stored as no bytes at all: the chunk's first step
+        and length give them back (``from_blobs``), and a grouped read of 10,000
+        runs reads a third less (issue 19)."""
+        steps = self.steps
+        n = len(steps)
+        consecutive = (
+            n > 0
+            and int(steps[-1]) - int(steps[0]) == n - 1
+            and (n == 1 or bool((np.diff(steps) == 1).all()))
+        )
+        packed = b"" if consecutive else steps.tobytes()
+        return packed, self.timestamps.tobytes(), self.values.tobytes()
 
     @classmethod
-    def from_blobs(cls, steps: bytes, timestamps: bytes, values: bytes) -> Columns:
-        return cls(
-            np.frombuffer(steps, dtype=np.int64),
-            np.frombuffer(timestamps, dtype=np.float64),
-            np.frombuffer(values, dtype=np.float64),
-        )
+    def from_blobs(
+        cls, steps: bytes, timestamps: bytes, values: bytes, first_step: int = 0
+    ) -> Columns:
+        """Columns from ``to_blobs``' arrays; empty ``steps`` with values are
+        consecutive steps from ``first_step`` (the chunk's)."""
+        vals = np.frombuffer(values, dtype=np.float64)
+        if steps or not len(vals):
+            step_array = np.frombuffer(steps, dtype=np.int64)
+        else:
+            step_array = np.arange(first_step, first_step + len(vals), dtype=np.int64)
+        return cls(step_array, np.frombuffer(timestamps, dtype=np.float64), vals)
 
     @classmethod
     def concat(cls, parts: list[Columns]) -> Columns:

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
+
 from ..errors import ProjectNotFound
 from ..model import effective_state, rule_for
-from .rows import ProjectRow, RunRow
+from .rows import ProjectRow, RunList, RunRow
 from .sqlbase import SQLBase
 
 if TYPE_CHECKING:
@@ -65,7 +67,18 @@ def _loads(text: str) -> Any:
         return {}
     if text == "[]":
         return []
-    return json.loads(text)
+    try:  # 5x faster than json's: 40,000 of these for 10,000 runs (issue 19)
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN, Infinity or an int past 64 bits
+        return json.loads(text)
+
+
+# One row that moves with every change to a project's runs but a heartbeat.
+_MARK = (
+    "SELECT COUNT(*), SUM(pk), SUM(last_seq), SUM(updated_at) FROM runs "
+    "WHERE project_id = ?"
+)
+_BEATS = "SELECT pk, heartbeat_at FROM runs WHERE project_id = ? AND state = 'running'"
 
 
 class RunReadsMixin(SQLBase):
@@ -87,25 +100,65 @@ class RunReadsMixin(SQLBase):
             for name, runs, groups, last in rows
         ]
 
-    def list_runs(self, project: str) -> list[RunRow]:
+    def list_runs(self, project: str) -> RunList:
+        """The project's runs, oldest first, with a ``key`` naming them as they are
+        now (``RunList``). Warm, this reads one row of sums and the heartbeats of
+        running runs, not a row per run (issue 19: checking 10,000 runs cost
+        30 ms of every warm read)."""
         with self._read() as cur:
             project_id = self._project_id(cur, project, create=False)
-            heads = self._all(
-                cur,
-                "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
-                "WHERE project_id = ? ORDER BY created_at, pk",
-                (project_id,),
-            )
-            cache = self._row_cache
-            stale = []
-            for pk, updated_at, last_seq, _ in heads:
-                cached = cache.get(pk)
-                if cached is None or cached[0] != (updated_at, last_seq):
-                    stale.append(pk)
-            if stale:
-                self._decode_runs(cur, project, project_id, stale)
+            mark = self._one(cur, _MARK, (project_id,))
+            kept = self._run_lists.get(project_id)
+            if kept is not None and kept[0] == mark:
+                beats = dict(self._all(cur, _BEATS, (project_id,))) if kept[2] else {}
+            else:
+                kept, beats = self._listed(cur, project, project_id, mark)
+        _, rows, live = kept
+        rows = RunList(rows)
         now = time.time()
-        return [self._fresh(cache[pk][1], beat, now) for pk, _, _, beat in heads]
+        states = []
+        for i in live:  # only a running run's state moves by itself
+            row = rows[i]
+            row = rows[i] = self._fresh(row, beats.get(row.pk, row.heartbeat_at), now)
+            states.append((row.pk, row.state))
+        rows.key = ("runs", project_id, mark, tuple(states))
+        return rows
+
+    def _listed(
+        self, cur: Any, project: str, project_id: int, mark: Any
+    ) -> tuple[tuple[Any, list[RunRow], list[int]], dict[int, float | None]]:
+        """Every run decoded (into the row cache), kept under the project's mark
+        with the positions of the runs stored as running; and their heartbeats."""
+        heads = self._all(
+            cur,
+            "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
+            "WHERE project_id = ? ORDER BY created_at, pk",
+            (project_id,),
+        )
+        cache = self._row_cache
+        stale = []
+        for pk, updated_at, last_seq, _ in heads:
+            cached = cache.get(pk)
+            if cached is None or cached[0] != (updated_at, last_seq):
+                stale.append(pk)
+        if stale:
+            self._decode_runs(cur, project, project_id, stale)
+        rows = [cache[pk][1] for pk, _, _, _ in heads]
+        live = [i for i, row in enumerate(rows) if row.stored_state == "running"]
+        kept = (mark, rows, live)
+        self._run_lists[project_id] = kept
+        return kept, {heads[i][0]: heads[i][3] for i in live}
+
+    @property
+    def _run_lists(self) -> dict[int, tuple[Any, list[RunRow], list[int]]]:
+        """Per project: its ``_MARK`` when last listed, its runs then, and where
+        the running ones are. While the mark is the same no run was added, removed
+        or written (every write moves a run's updated_at or last_seq, which only
+        grow, so their sums move), and the row cache holds every run as it is."""
+        lists = self.__dict__.get("_lists_by_project")
+        if lists is None:
+            lists = self.__dict__["_lists_by_project"] = {}
+        return lists
 
     @property
     def _row_cache(self) -> dict[int, tuple[tuple[float, int], RunRow]]:
@@ -246,7 +299,8 @@ class RunReadsMixin(SQLBase):
         from .history import Columns
 
         sql = (
-            "SELECT m.key, c.steps, c.timestamps, c.vals FROM history_chunks c "
+            "SELECT m.key, c.steps, c.timestamps, c.vals, c.first_step "
+            "FROM history_chunks c "
             "JOIN metrics m ON m.id = c.metric_id WHERE c.run_pk = ?"
         )
         params: list[Any] = [run_pk]
@@ -255,25 +309,33 @@ class RunReadsMixin(SQLBase):
             params += keys
         parts: dict[str, list[Columns]] = {}
         with self._read() as cur:
-            for key, s, t, v in self._all(
+            for key, s, t, v, first in self._all(
                 cur, sql + " ORDER BY c.first_seq", tuple(params)
             ):
                 parts.setdefault(key, []).append(
-                    Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+                    Columns.from_blobs(
+                        self._blob(s), self._blob(t), self._blob(v), first
+                    )
                 )
         return {key: Columns.concat(p) for key, p in parts.items()}
 
-    def series(self, run_pks: list[int], key: str) -> dict[int, Columns]:
+    def series(
+        self, run_pks: list[int], key: str, times: bool = True
+    ) -> dict[int, Columns]:
         from .history import Columns
 
         parts: dict[int, list[Columns]] = {}
+        columns = "t.steps, t.timestamps" if times else "t.steps, NULL"
         rows = self._per_run(
-            "history_chunks", "t.steps, t.timestamps, t.vals", key, run_pks,
+            "history_chunks", f"{columns}, t.vals, t.first_step", key, run_pks,
             " ORDER BY t.run_pk, t.first_seq",
         )  # fmt: skip
-        for pk, s, t, v in rows:
+        blob = self._blob
+        for pk, s, t, v, first in rows:
             parts.setdefault(pk, []).append(
-                Columns.from_blobs(self._blob(s), self._blob(t), self._blob(v))
+                Columns.from_blobs(
+                    blob(s), b"" if t is None else blob(t), blob(v), first
+                )
             )
         return {pk: Columns.concat(p) for pk, p in parts.items()}
 

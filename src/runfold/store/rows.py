@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .history import Reductions
 
 __all__ = [
-    "RunRow", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
+    "RunRow", "RunList", "ProjectRow", "ReportRow", "ReportVersion", "Caller", "KeyInfo",
     "SweepRow", "SweepRunRow", "AgentRow", "Claim", "MediaRef",
 ]  # fmt: skip
 
@@ -55,6 +55,13 @@ class RunRow:
     def runtime(self) -> float:
         end = self.finished_at or self.heartbeat_at or self.updated_at or time.time()
         return max(0.0, end - self.created_at)
+
+
+class RunList(list[RunRow]):
+    """Runs as a store lists them, with ``key``: a value naming these runs as they
+    are now (equal keys, equal runs; ``query.cache.rows_key`` uses it), or None."""
+
+    key: Any = None
 
 
 @dataclass

@@ -23,6 +23,8 @@ from .sql import SQLStore
 __all__ = ["SQLiteStore"]
 
 BUSY_TIMEOUT_S = 120.0
+MMAP_BYTES = 1 << 30
+CACHE_KIB = 32 << 10  # SQLite's page cache, per connection
 
 
 class SQLiteStore(SQLStore):
@@ -42,6 +44,12 @@ class SQLiteStore(SQLStore):
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
+            # Reads copy pages straight from the mapped file instead of a read()
+            # per 4 KiB page into a 2 MiB cache: a cold grouped read of 10,000
+            # runs reads ~160 MiB of history (issue 19). Stores on network
+            # filesystems get no store (sdk/init.py): SQLite is unsafe there anyway.
+            self._conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+            self._conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(
                 f"Cannot open the store at {str(self.path)!r}: {exc}. Check that the "
