@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from runfold.model import RowColumns
 from runfold.sdk.runlog import (
     LOST,
     MAGIC,
@@ -474,3 +475,34 @@ def test_chunk_records_keeps_order_and_both_limits() -> None:
     by_count = list(chunk_records(records, max_points=10**6, max_records=2))
     assert [[r[0] for r in c] for c in by_count] == [[1, 2], [3, 4], [5]]
     assert list(chunk_records([], max_points=1, max_records=1)) == []
+
+
+def _columns(rows: list[Any]) -> RowColumns:
+    body = RowColumns()
+    body.extend(rows)
+    return body
+
+
+def test_rows_held_as_columns_are_written_as_the_same_bytes_as_rows() -> None:
+    """The writer hands the run log ``RowColumns`` (issue 19): the file must not
+    change, so any reader, sync and older servers read it as before."""
+    rows = [
+        (step, 1700000000.0 + step, {"loss": 1.0 / (step + 1), "n": step, "k/é": -0.0})
+        for step in range(700)  # past the packer's 256-row slices
+    ]
+    as_rows = encode([(1, "history", rows), (2, "system", rows[:3])])
+    as_columns = encode(
+        [(1, "history", _columns(rows)), (2, "system", _columns(rows[:3]))]
+    )
+    assert as_columns == as_rows
+
+
+def test_columns_with_an_int_past_64_bits_are_written_as_rows_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "run.rflog"
+    writer = RunLogWriter(path)
+    writer.append([(1, "history", _columns([(0, 1.0, {"ok": 1.0, "big": 2**70})]))])
+    writer.close()
+    ((_, _, [[step, at, row]]),) = list(scan(path))
+    assert (step, at, row) == (0, 1.0, {"ok": 1.0, "big": float(2**70)})

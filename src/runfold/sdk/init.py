@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -156,6 +157,11 @@ def init(
     run._entity = settings.entity
     run.config._allow_changes_always(wb.allow_val_change)
     context._push(run)
+    # Importing and starting the run's parts left thousands of objects waiting
+    # for the collector's oldest generation: its full collection (7-20 ms here)
+    # would come in the training loop's first seconds and pause a log() call.
+    # Run it now, inside init() (issue 19).
+    gc.collect()
     return run
 
 

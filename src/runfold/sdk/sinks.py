@@ -131,6 +131,8 @@ def deliver(
 
 
 class LocalSink:
+    takes_columns = True  # history bodies as RowColumns (model.py): the store's
+
     def __init__(
         self, store: Any, project: str, run_id: str, runlog_path: Path | None = None
     ) -> None:

@@ -29,8 +29,13 @@ What a fast loop costs (issue 19):
   the collector, nor a tuple of two numbers once it has been seen; a tuple holding
   a dict is, for good, and full collections over 100,000 queued ``(step, time,
   dict)`` tuples stalled ``log()`` for 20-90 ms. So rows are queued as a dict plus
-  a stamp, and held as ``_Rows`` (lists of steps, times and dicts) until the run
-  log and the sink take them as tuples.
+  a stamp and held as ``model.RowColumns`` (lists of steps, times and dicts),
+  which the run log packs and a local store ingests without a tuple per row;
+  only a sink that sends rows over the network gets them as tuples. ``init()``
+  runs the full collection that its own imports made due (sdk/init.py).
+* The GIL handed back: the writer's loops (and the store's pivot, the run log's
+  packer) yield every 256 rows, so a ``log()`` that asks for the GIL gets it then
+  rather than after the interpreter's 5 ms switch interval.
 * Small records (``MAX_ROWS_PER_RECORD``): one record is packed by one msgpack
   call, which holds the GIL; 10,000 rows held it ~10 ms.
 """
@@ -46,7 +51,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerRejected
-from ..model import RecordKind
+from ..model import RecordKind, RowColumns
 from .mediafiles import MediaFile
 from .mediafiles import write as write_media
 
@@ -66,6 +71,11 @@ MAX_ROWS_IN_FLIGHT = 10_000  # ~8 MiB of rows of 8 floats
 PACE_WAIT_S = 0.001  # a slow disk or store slows log() down; it never stops it
 _BACKOFF_MAX_S = 30.0
 _HISTORY = RecordKind.HISTORY  # bound once: the drain loop runs for every row
+# The writer's threads hand the GIL back every this many rows (a mask: 256).
+# Otherwise log(), asking for it while they work, waits out the interpreter's
+# switch interval (5 ms) each time: its longest pauses (issue 19).
+_YIELD_EVERY = 255
+_yield = time.sleep
 
 
 class Control:
@@ -76,25 +86,6 @@ class Control:
     def __init__(self, kind: RecordKind, body: Any) -> None:
         self.kind = kind
         self.body = body
-
-
-class _Rows:
-    """A history record's rows while the writer holds them (see the module's
-    docstring); ``plain()`` gives the ``(step, timestamp, values)`` rows that the
-    run log and the sinks take."""
-
-    __slots__ = ("steps", "times", "values")
-
-    def __init__(self) -> None:
-        self.steps: list[int] = []
-        self.times: list[float] = []
-        self.values: list[dict[str, Any]] = []
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    def plain(self) -> list[Any]:
-        return list(zip(self.steps, self.times, self.values, strict=True))
 
 
 class Pacer:
@@ -113,11 +104,11 @@ class Pacer:
 
 def _plain(record: Record) -> Record:
     seq, kind, body = record
-    return (seq, kind, body.plain()) if type(body) is _Rows else record
+    return (seq, kind, body.plain()) if type(body) is RowColumns else record
 
 
 def _rows_in(records: list[Record]) -> int:
-    return sum(len(body) for _, _, body in records if type(body) is _Rows)
+    return sum(len(body) for _, _, body in records if type(body) is RowColumns)
 
 
 class RunWriter:
@@ -166,6 +157,8 @@ class RunWriter:
         self._pacer: Pacer | None = None
         # Set by the run: called with a Pacer when behind, None once caught up.
         self.on_behind: Callable[[Pacer | None], None] | None = None
+        # A local store ingests RowColumns as they are; other sinks take rows.
+        self._columns_ok = bool(getattr(sink, "takes_columns", False))
         self._log_thread = threading.Thread(
             target=self._log_loop, name="runfold-log", daemon=True
         )
@@ -221,12 +214,14 @@ class RunWriter:
     def _drain(self, limit: int) -> list[Record]:
         """Records of at most ``limit`` items from the queue."""
         records: list[Record] = []
-        rows = _Rows()
+        rows = RowColumns()
         values = rows.values
         items = self.items
         stamp = self.stamps.popleft
         observe = self._observe
-        for _ in range(limit):
+        for n in range(limit):
+            if not n & _YIELD_EVERY:
+                _yield(0)  # let log() have the GIL now, not after a switch interval
             try:
                 item = items.popleft()
             except IndexError:
@@ -239,14 +234,14 @@ class RunWriter:
                 observe(item)
                 if len(values) >= MAX_ROWS_PER_RECORD:
                     records.append(self._record(_HISTORY, rows))
-                    rows = _Rows()
+                    rows = RowColumns()
                     values = rows.values
             elif type(item) is MediaFile:
                 self._write_media(item)  # before any record that refers to it
             else:
                 if values:
                     records.append(self._record(_HISTORY, rows))
-                    rows = _Rows()
+                    rows = RowColumns()
                     values = rows.values
                 records.append(self._record(item.kind, item.body))
         if values:
@@ -302,15 +297,16 @@ class RunWriter:
 
     def _append(self, records: list[Record]) -> None:
         try:
-            self.runlog.append([_plain(r) for r in records])
+            # columns as they are: the run log packs them without a tuple per row
+            self.runlog.append(list(records))
         except (OverflowError, TypeError, ValueError):
             # An int past 64 bits: the run log and the sink get floats.
             for _, _, body in records:
-                if type(body) is _Rows:
+                if type(body) is RowColumns:
                     body.values = [
                         {k: float(v) for k, v in row.items()} for row in body.values
                     ]
-            self.runlog.append([_plain(r) for r in records])
+            self.runlog.append(list(records))
 
     # ---- ship thread --------------------------------------------------------
 
@@ -358,7 +354,9 @@ class RunWriter:
         while self._unshipped and (not batches or rows < SHIP_ROWS):
             batches.append(self._unshipped.popleft())
             rows += _rows_in(batches[-1])
-        records = [_plain(r) for batch in batches for r in batch]
+        records = [
+            r if self._columns_ok else _plain(r) for batch in batches for r in batch
+        ]
         try:
             self.sink.send(records)
         except Exception as exc:  # noqa: BLE001 - any sink failure is retried

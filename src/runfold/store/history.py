@@ -19,6 +19,8 @@ NaN values are stored and counted but left out of sums, means, min and max: a Na
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -77,10 +79,14 @@ class Columns:
         )
 
 
-def pivot_rows(rows: list[Any]) -> dict[str, Columns]:
+def pivot_rows(rows: Iterable[Any]) -> dict[str, Columns]:
     """Turn ``[step, timestamp, {key: value}]`` rows into columns per key."""
     cols: dict[str, tuple[list, list, list]] = {}
-    for step, ts, row in rows:
+    for n, (step, ts, row) in enumerate(rows):
+        if not n & 255:
+            # Hand the GIL over: an SDK's writer thread runs this beside the
+            # training loop, whose log() would wait 5 ms for it (issue 19).
+            time.sleep(0)
         for key, value in row.items():
             col = cols.get(key)
             if col is None:

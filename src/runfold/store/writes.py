@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..artifacts.records import check_body as check_artifact
 from ..errors import RunNotFound, UsageError
-from ..model import EDITABLE_FIELDS, STATE_ORDER, RecordKind
+from ..model import EDITABLE_FIELDS, STATE_ORDER, RecordKind, RowColumns
 from .sqlbase import SQLBase
 
 if TYPE_CHECKING:
@@ -119,8 +119,8 @@ class _RunChanges:
     def __init__(self, row: dict[str, Any]) -> None:
         self.row = row
         self.fields: dict[str, Any] = {}
-        self.rows: list[Any] = []
-        self.system_rows: list[Any] = []
+        self.rows = RowColumns()  # rows or RowColumns bodies, no tuple per row
+        self.system_rows = RowColumns()
         self.histograms: list[Any] = []
         self.media: list[Any] = []
         self.artifacts: list[Any] = []
@@ -312,7 +312,7 @@ class RunWritesMixin(SQLBase):
                 )  # fmt: skip
 
     def _ingest_history(
-        self, cur: Any, row: dict[str, Any], rows: list[Any], first_seq: int
+        self, cur: Any, row: dict[str, Any], rows: RowColumns, first_seq: int
     ) -> int:
         """Store rows as one chunk per key and fold them into the key's reductions
         and downsampled form; return the step after the last one seen."""
