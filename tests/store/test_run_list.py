@@ -132,3 +132,28 @@ def test_a_run_resumed_later_keeps_each_chunks_steps(store: Store) -> None:
     history = store.history(run.pk, ["loss"])["loss"]
     assert history.steps.tolist() == [0, 1, 2, 10, 11]
     assert history.values.tolist() == [1.0, 0.5, 1.0 / 3, 10.0, 11.0]
+
+
+def test_a_short_runs_downsampled_form_stores_only_its_buckets(store: Store) -> None:
+    store.ingest("p", "short", _run("short", list(range(100))))
+    store.ingest("p", "long", _run("long", list(range(3000))))
+    with store._read() as cur:  # type: ignore[attr-defined]
+        sizes = dict(
+            store._all(  # type: ignore[attr-defined]
+                cur,
+                "SELECT r.id, length(l.sums) FROM history_lod l "
+                "JOIN runs r ON r.pk = l.run_pk",
+                (),
+            )
+        )
+    # 100 buckets of one step; 3,000 steps in buckets of 4 fill 750 of them
+    assert sizes == {"short": 100 * 8, "long": 750 * 8}
+    runs = {r.id: r.pk for r in store.list_runs("p")}
+    lods = store.lods(list(runs.values()), "loss")
+    short = lods[runs["short"]]
+    assert len(short.sums) == 1024 and short.counts[:100].tolist() == [1.0] * 100
+    assert (
+        short.sums[:3].tolist() == [1.0, 0.5, 1.0 / 3] and not short.counts[100:].any()
+    )
+    long = lods[runs["long"]]
+    assert long.width == 4 and long.counts[:750].tolist() == [4.0] * 750

@@ -213,16 +213,27 @@ class Lod:
         return cls(1, np.zeros(LOD_SIZE), np.zeros(LOD_SIZE))
 
     def to_blobs(self) -> tuple[int, bytes, bytes]:
-        return self.width, self.sums.tobytes(), self.counts.tobytes()
+        """Width, sums and counts, without the empty buckets at the end: a run of
+        100 steps stores 100 buckets, not ``LOD_SIZE`` (16 KiB per run and
+        metric, most of a short run's bytes; issue 19)."""
+        used = np.flatnonzero(self.counts)
+        end = int(used[-1]) + 1 if len(used) else 0
+        return self.width, self.sums[:end].tobytes(), self.counts[:end].tobytes()
 
     @classmethod
     def from_blobs(
         cls, width: int, sums: bytes, counts: bytes, *, copy: bool = True
     ) -> Lod:
         """``copy=False`` gives read-only views of the bytes: for reads, where the
-        copies were 40 ms of a 4-chart page over 1,000 runs."""
+        copies were 40 ms of a 4-chart page over 1,000 runs. Arrays stored
+        shorter than ``LOD_SIZE`` come back padded with empty buckets."""
         sums_a = np.frombuffer(sums, dtype=np.float64)
         counts_a = np.frombuffer(counts, dtype=np.float64)
+        if len(sums_a) < LOD_SIZE:
+            pad = np.zeros(LOD_SIZE - len(sums_a))
+            return cls(
+                width, np.concatenate([sums_a, pad]), np.concatenate([counts_a, pad])
+            )
         if copy:
             sums_a, counts_a = sums_a.copy(), counts_a.copy()
         return cls(width, sums_a, counts_a)
