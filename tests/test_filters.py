@@ -182,3 +182,139 @@ def test_filters_apply_to_runs_read_from_the_store(api: runfold.Api) -> None:
     assert lrs({"tags": "b"}) == [0.001]
     assert lrs({"tags": {"$nin": ["a"]}}) == [0.5]
     assert lrs({"state": "finished"}) == [0.001, 0.1, 0.5]
+
+
+# ---- the filter box's text ({"$text": ...}) ------------------------------------
+
+# Runs as the runs table sees them (the API's JSON), for both sides of the parity
+# test: the server's predicate and the UI's own parser (lib/filterexpr.js).
+BOX_RUNS: list[dict[str, Any]] = [
+    {"id": "a", "name": "bert-base", "group": "exp 1", "job_type": "train",
+     "state": "finished", "host": "gpu-1", "tags": ["best", "v1"], "notes": None,
+     "created_at": 100.0, "runtime": 30.5,
+     "config": {"lr": 0.01, "opt": {"name": "adam"}, "flag": True, "bs": "64",
+                "layers": [64, 32], "tiny": 1e-7, "big": 1e21},
+     "summary": {"loss": 0.2, "eval/acc": 0.91}},
+    {"id": "b", "name": "gpt-small", "group": None, "job_type": None,
+     "state": "crashed", "host": "gpu-2", "tags": [], "notes": "oom",
+     "created_at": 200.0, "runtime": 5.0,
+     "config": {"lr": 0.1, "opt": {"name": "sgd"}, "flag": False, "bs": 128,
+                "layers": [5], "tiny": 0.00001},
+     "summary": {"loss": 0.9}},
+    {"id": "c", "name": "bert-large", "group": "exp 2", "job_type": "eval",
+     "state": "finished", "host": None, "tags": ["wip"], "notes": None,
+     "created_at": 300.0, "runtime": 100.0,
+     "config": {"lr": 0.001, "opt.name": "adam", "bs": "0.10"}, "summary": {}},
+    {"id": "d", "name": "T5 ÜBER", "group": "exp 1", "job_type": "train",
+     "state": "failed", "host": "gpu-1", "tags": ["v1"], "notes": None,
+     "created_at": 400.0, "runtime": 0.0,
+     "config": {"lr": "0.01", "flag": 1, "bs": None}, "summary": {"loss": None}},
+]  # fmt: skip
+
+BOX_TEXTS = [
+    "", "bert", "BEST", "bert exp", "über", '"exp 1"', "v1 train",
+    "config.lr>0.005", "config.lr >= 0.01", "config.lr<=0.01 bert", "config.lr=0.01",
+    "config.lr!=0.01", "config.lr=1e-2", "config.bs=64", "config.bs>100",
+    "config.bs=0.1", "config.bs=null", "config.bs!=null", "config.flag=true",
+    "config.flag=1", "config.flag>0", "config.opt.name=adam", "config.opt.name!=adam",
+    "config.layers=64,32", "config.layers>4", "config.layers~^\\[64",
+    "config.tiny~e-7", "config.tiny~0.00001", "config.big~e\\+21",
+    "summary.loss<0.5", "summary.loss=null", "summary.eval/acc>=0.9",
+    "state!=crashed", "state=finished", "group=null", 'group="exp 1"',
+    "job_type=eval", "host=null", "tags=best", "tags!=wip", "tags~^v",
+    "name~^bert-(base|large)", "name~GPT", "notes~oom", "runtime>10",
+    "created_at<=200", "id=c",
+    # mistakes: both sides refuse them
+    'group="exp', ">0.1", "config.lr>", "colour=red", "config.lr>abc", "name~(",
+]  # fmt: skip
+
+
+def _node_picks(texts: list[str]) -> list[Any]:
+    """What lib/filterexpr.js keeps for each text: run ids, or "error"."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the UI's filter parser needs it")
+    lib = Path(runfold.__file__).parent / "web" / "static" / "lib" / "filterexpr.js"
+    script = f"""
+      import {{ matches, parseFilter }} from {json.dumps(lib.as_uri())};
+      let text = "";
+      for await (const chunk of process.stdin) text += chunk;
+      const {{ runs, texts }} = JSON.parse(text);
+      const out = texts.map((t) => {{
+        try {{ const f = parseFilter(t); return runs.filter((r) => matches(r, f)).map((r) => r.id); }}
+        catch (e) {{ return "error"; }}
+      }});
+      console.log(JSON.stringify(out));
+    """
+    proc = subprocess.run(
+        [node, "--input-type=module", "-e", script],
+        input=json.dumps({"runs": BOX_RUNS, "texts": texts}),
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def _server_picks(text: str) -> Any:
+    runs = [SimpleNamespace(**r) for r in BOX_RUNS]
+    try:
+        keep = compile_filters({"$text": text})
+    except runfold.UsageError:
+        return "error"
+    return [r.id for r in runs if keep(r)]
+
+
+def test_the_server_keeps_the_runs_the_filter_box_keeps() -> None:
+    """One meaning for the filter box: the UI checks the text as it is typed, the
+    server applies it to every run; for each text both keep the same runs."""
+    ui = _node_picks(BOX_TEXTS)
+    server = [_server_picks(t) for t in BOX_TEXTS]
+    differ = [
+        (t, u, s) for t, u, s in zip(BOX_TEXTS, ui, server, strict=True) if u != s
+    ]
+    assert differ == []
+    # and the picks are the ones a user expects
+    picks = dict(zip(BOX_TEXTS, server, strict=True))
+    assert picks["bert"] == ["a", "c"]
+    assert picks["config.lr=0.01"] == ["a", "d"]  # the number, and the text "0.01"
+    assert picks["config.lr>0.005"] == ["a", "b", "d"]
+    assert picks["summary.loss<0.5"] == ["a"]
+    assert picks['group="exp 1"'] == ["a", "d"]
+    assert picks["tags!=wip"] == ["a", "b", "d"]
+    assert picks["config.lr>abc"] == "error"
+
+
+def test_text_filters_combine_with_the_others() -> None:
+    runs = [SimpleNamespace(**r) for r in BOX_RUNS]
+
+    def ids(filters: dict[str, Any]) -> list[str]:
+        keep = compile_filters(filters)
+        return [r.id for r in runs if keep(r)]
+
+    assert ids({"group": "exp 1", "$text": "bert"}) == ["a"]
+    assert ids({"$and": [{"$text": "state=finished"}, {"$text": "bert-l"}]}) == ["c"]
+    assert ids({"$or": [{"$text": "gpt"}, {"$text": "job_type=eval"}]}) == ["b", "c"]
+    with pytest.raises(runfold.UsageError, match="compares with a number"):
+        compile_filters({"$text": "config.lr>abc"})
+    with pytest.raises(runfold.UsageError, match="filter box's text"):
+        compile_filters({"$text": ["bert"]})
+
+
+def test_text_filters_reach_runs_read_from_the_store(api: runfold.Api) -> None:
+    for i, lr in enumerate((0.1, 0.001, 0.5)):
+        run = runfold.init(
+            project="p", name=f"run-{i}", config={"lr": lr}, tags=["t"], reinit=True
+        )
+        run.log({"loss": lr * 10})
+        run.finish()
+
+    def names(filters: dict[str, Any]) -> list[str]:
+        return sorted(r.name for r in api.runs("p", filters=filters))
+
+    assert names({"$text": "config.lr>=0.1"}) == ["run-0", "run-2"]
+    assert names({"$text": "run-1 summary.loss<1"}) == ["run-1"]
+    assert names({"$text": "tags=t", "config.lr": 0.5}) == ["run-2"]

@@ -146,6 +146,7 @@ def test_image_panel_follows_the_step_slider(page: Any, one_run: Any) -> None:
     last = run.media("examples")[-1]
     assert panel.get_attribute("data-step") == str(STEPS - 1)
     assert img.get_attribute("src").endswith(last.path)
+    img.evaluate("i => i.decode()")  # loaded: its size is known only then
     assert img.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [W, H]
     assert _pixel(img) == colour(0, STEPS - 1)
     assert (

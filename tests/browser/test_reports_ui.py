@@ -506,10 +506,11 @@ def _edit_and_conflict(page: Any, live_server: LiveServer) -> None:
     )  # (the preview's chart has its own settings menu)
     fields.locator("select[name=line]").select_option("median")
     fields.locator("input[name=by]").fill("group, job_type")
-    fields.locator("textarea[name=filters]").fill('{"group": ')
+    fields.locator("input[name=filter]").fill("group=")  # the workspace's filter box
+    assert "needs a value" in fields.locator("[data-testid=filter-error]").inner_text()
     assert page.locator("[data-testid=editor-problems]").is_visible()
     assert page.locator("[data-testid=save]").is_disabled()
-    fields.locator("textarea[name=filters]").fill('{"group": "exp-a"}')
+    fields.locator("input[name=filter]").fill("group=exp-a")
     chart.locator("[data-testid=block-up]").click()  # chart moves above the group block
     editors.nth(0).locator("[data-testid=block-delete]").click()  # the intro goes
     assert [e.get_attribute("data-type") for e in editors.all()] == ["chart", "group"]
@@ -520,7 +521,7 @@ def _edit_and_conflict(page: Any, live_server: LiveServer) -> None:
     assert saved["blocks"] == [
         {
             "type": "chart", "metrics": ["acc"], "by": ["group", "job_type"],
-            "filters": {"group": "exp-a"},
+            "filters": {"$text": "group=exp-a"},
             "settings": {"line": "median", "shading": "minmax", "x": "_step",
                          "smoothing": 0, "log": False, "max": 20},
         },

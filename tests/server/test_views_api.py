@@ -97,6 +97,24 @@ def test_the_workspace_is_saved_replaced_and_reset(client: httpx.Client) -> None
     assert _ok(client.get("/workspace")) == {"spec": None}
 
 
+def test_a_group_page_keeps_its_own_workspace(client: httpx.Client) -> None:
+    group = {"layout": {"sections": [], "removed": ["loss"]}}
+    assert _ok(client.put("/workspace", json={"spec": SPEC})) == {"spec": SPEC}
+    scoped = {"scope": "group:exp 1"}
+    assert _ok(client.get("/workspace", params=scoped)) == {"spec": None}
+    _ok(client.put("/workspace", params=scoped, json={"spec": group}))
+    assert _ok(client.get("/workspace", params=scoped)) == {"spec": group}
+    assert _ok(client.get("/workspace")) == {"spec": SPEC}  # the project's: as it was
+    assert _ok(client.get("/workspace", params={"scope": "group:x"})) == {"spec": None}
+    _ok(client.put("/workspace", params=scoped, json={"spec": None}))
+    assert _ok(client.get("/workspace", params=scoped)) == {"spec": None}
+    assert _ok(client.get("/workspace")) == {"spec": SPEC}
+    assert "group:<group name>" in _error(
+        client.get("/workspace", params={"scope": "run:abc"}), 400
+    )
+    _ok(client.put("/workspace", json={"spec": None}))
+
+
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TeamServer]:
     server = TeamServer(Path(tmp_path_factory.mktemp("team-views")))

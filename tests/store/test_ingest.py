@@ -68,7 +68,7 @@ def test_migrations_apply_once_across_reopen_on_sqlite(tmp_path: Path) -> None:
     from runfold.store.migrations import load_migrations
 
     migrations = [v for v, _ in load_migrations("sqlite")]
-    assert versions == migrations == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert versions == migrations == [1, 2, 3, 4, 5, 6, 7, 8, 9]
 
 
 def test_both_dialects_have_the_same_migration_numbers() -> None:

@@ -4,12 +4,15 @@ their own (saved, replaced, removed), and specs are kept exactly as given."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from runfold.errors import NotFound, ProjectNotFound, UsageError
 from runfold.store.views import MAX_SPEC_BYTES
+from tests.store.conftest import POSTGRES_URL, _postgres_schema
 
 HOSTILE = "<script>alert(1)</script> ' \" \\ \u202e é 🦀 \n\t"
 SPEC = {
@@ -88,3 +91,69 @@ def test_each_owner_has_their_own_workspace(store: Any) -> None:
     assert store.get_workspace("p", "alice") == {"layout": {"sections": []}}
     with pytest.raises(ProjectNotFound):
         store.save_workspace("nope", "", SPEC)
+
+
+def test_each_group_page_has_its_own_workspace(store: Any) -> None:
+    """A scope names the page: the project's workspace ("") and each group page
+    ("group:<name>") keep their layouts apart, per owner."""
+    _project(store)
+    group = {"layout": {"sections": [], "removed": ["lr"]}}
+    store.save_workspace("p", "", SPEC)
+    store.save_workspace("p", "", group, scope="group:exp 1")
+    store.save_workspace("p", "alice", {"layout": None}, scope="group:exp 1")
+    assert store.get_workspace("p", "") == SPEC
+    assert store.get_workspace("p", "", "group:exp 1") == group
+    assert store.get_workspace("p", "", "group:exp 2") is None
+    assert store.get_workspace("p", "alice", "group:exp 1") == {"layout": None}
+    store.save_workspace("p", "", None, scope="group:exp 1")  # reset one page
+    assert store.get_workspace("p", "", "group:exp 1") is None
+    assert store.get_workspace("p", "") == SPEC
+    for bad in ("group:", "groups:exp", "exp", "group:a\x00b", 3):
+        with pytest.raises(UsageError, match="scope"):
+            store.save_workspace("p", "", SPEC, scope=bad)
+        with pytest.raises(UsageError, match="scope"):
+            store.get_workspace("p", "", bad)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_workspaces_saved_before_scopes_stay_the_projects(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 0009 keeps the workspaces saved before it, as the project's."""
+    from runfold.store import migrations, open_store
+
+    every = migrations.load_migrations
+    before = [(v, s) for v, s in every(backend) if v < 9]
+
+    def opened() -> Any:
+        if backend == "sqlite":
+            return open_store(tmp_path / "runfold.db")
+        from runfold.store.postgres import PostgresStore
+
+        return PostgresStore(POSTGRES_URL, schema=schema, max_size=2)
+
+    if backend == "postgres":
+        conn, schema = _postgres_schema()
+    monkeypatch.setattr(migrations, "load_migrations", lambda dialect: before)
+    old = opened()
+    _project(old)
+    with old._write() as cur:  # as the store wrote it before scopes
+        old._exec(
+            cur,
+            "INSERT INTO workspaces (project_id, owner, spec, updated_at) "
+            "VALUES (1, 'alice', ?, 0)",
+            (json.dumps(SPEC),),
+        )
+    old.close()
+    monkeypatch.setattr(migrations, "load_migrations", every)
+    try:
+        new = opened()
+        assert new.get_workspace("p", "alice") == SPEC
+        assert new.get_workspace("p", "alice", "group:g") is None
+        new.save_workspace("p", "alice", {"layout": None}, scope="group:g")
+        assert new.get_workspace("p", "alice") == SPEC
+        new.close()
+    finally:
+        if backend == "postgres":
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.close()

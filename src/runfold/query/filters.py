@@ -2,7 +2,11 @@
 
 ``{"group": "exp_1", "config.lr": {"$gt": 0.01}, "state": {"$in": ["finished"]}}``
 Keys are run fields, ``config.<path>`` or ``summary.<path>``; ``$and`` / ``$or`` /
-``$nor`` take lists of filters; ``$regex`` matches text anywhere (``re.search``). A missing value is null (as in MongoDB, and as the ``(none)``
+``$nor`` take lists of filters; ``$regex`` matches text anywhere (``re.search``).
+``{"$text": "bert state!=crashed config.lr>0.01"}`` keeps
+the runs the web UI's filter box keeps for that text (``query/textfilter.py``), so
+a page sends its filter box to the server and it covers every run of the project.
+A missing value is null (as in MongoDB, and as the ``(none)``
 group): it matches ``None`` in ``$eq`` / ``$in``, ``$ne`` and ``$nin`` of other
 values and ``{"$exists": False}``, never a comparison. Numbers compare by value
 (1 equals 1.0) but booleans are not numbers (True does not equal 1), as in
@@ -18,8 +22,9 @@ from typing import Any
 
 from ..errors import UsageError
 from ..model import MISSING, value_at
+from .textfilter import compile_text_filter
 
-__all__ = ["compile_filters", "OPERATORS"]
+__all__ = ["compile_filters", "OPERATORS", "TEXT"]
 
 _COMPARE = {
     "$gt": operator.gt,
@@ -33,6 +38,7 @@ OPERATORS = (
 
 Predicate = Callable[[Any], bool]
 LOGICAL = ("$and", "$or", "$nor")
+TEXT = "$text"  # the filter box's text (query/textfilter.py)
 
 
 def _equal(a: Any, b: Any) -> bool:
@@ -126,10 +132,14 @@ def compile_filters(filters: Mapping[str, Any] | None) -> Predicate:
         )
     parts: list[Predicate] = []
     for key, condition in filters.items():
+        if key == TEXT:
+            parts.append(compile_text_filter(condition))
+            continue
         if key.startswith("$") and key not in LOGICAL:
             raise UsageError(
                 f"Unknown filter operator {key!r}; at the top level use "
-                f"{' or '.join(LOGICAL)} with a list of filters, and put "
+                f"{' or '.join(LOGICAL)} with a list of filters or {TEXT} with the "
+                "filter box's text, and put "
                 f"{', '.join(OPERATORS)} under a key, e.g. "
                 "{'config.lr': {'$gt': 0.01}}."
             )

@@ -2,7 +2,6 @@
 
 ``blocks``       what a report's blocks hold, checked for the server and ``runfold.Api``
 ``panels``       the numbers behind each panel (charts as plotted, runs tables, groups)
-``textfilter``   the runs table's text filter, as the web UI applies it
 ``html_export``  one self-contained HTML file (charts drawn offline with uPlot)
 ``md_export``    Markdown with each chart as a PNG file beside it (drawn by ``png``)
 """

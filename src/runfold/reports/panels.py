@@ -174,7 +174,7 @@ def runs_panel(api: Any, project: str, block: dict[str, Any]) -> dict[str, Any]:
     """The runs a runs block lists (its filters, then its text filter ``q``), with
     the block's columns; with ``by``, also the group rows over them."""
     from ..query import groups_of
-    from .textfilter import compile_text_filter
+    from ..query.textfilter import compile_text_filter
 
     keep = compile_text_filter(block["q"])
     runs = [r for r in api.run_rows(project, block["filters"]) if keep(r)]

@@ -18,11 +18,13 @@ from ..errors import PayloadTooLarge, UsageError
 from ..query import ReadCache
 from ..store.base import Store
 from .auth import SESSION_COOKIE, RateLimiter, authorize
+from .compression import CompressJSON
 from .errors import error_body, install_error_handlers
 from .headers import SecurityHeaders
 from .hosts import HostCheck
 from .openapi import answers, document_answers
 from .pages import mount_pages
+from .preload import PAGE_MODULES, page_html
 from .routes import artifacts as artifact_routes
 from .routes import auth, files, groups, ingest, media, projects, reports, runs, series
 from .routes import sweeps as sweep_routes
@@ -98,31 +100,24 @@ _REVALIDATE = {"Cache-Control": "no-cache"}
 
 
 def _ui_page(request: Request) -> Response:
-    """The web UI's page; in team mode without a session, the login form."""
+    """The web UI's page; in team mode without a session, the login form. The
+    page names the modules of the page at this address (preload.py)."""
     state = request.app.state
     if state.team_mode:
         token = request.cookies.get(SESSION_COOKIE)
         if token is None or state.store.caller_for_session(token) is None:
             return HTMLResponse(auth.login_page(), headers=_REVALIDATE)
-    return FileResponse(
-        WEB_DIR / "index.html", media_type="text/html", headers=_REVALIDATE
-    )
+    route = request.scope.get("route")
+    module = PAGE_MODULES.get(getattr(route, "path", ""))
+    if module is None:  # the "not found" page: app.js alone
+        return FileResponse(
+            WEB_DIR / "index.html", media_type="text/html", headers=_REVALIDATE
+        )
+    return HTMLResponse(page_html(WEB_DIR, module), headers=_REVALIDATE)
 
 
 # The UI's pages: each serves the one HTML page; the front end routes by path.
-UI_PATHS = (
-    "/",
-    "/projects/{project}",
-    "/projects/{project}/groups/{group:path}",
-    "/projects/{project}/runs/{run_id}",
-    "/projects/{project}/compare",
-    "/projects/{project}/reports",
-    "/projects/{project}/reports/{report_id}",
-    "/projects/{project}/sweeps",
-    "/projects/{project}/sweeps/{sweep_id}",
-    "/projects/{project}/artifacts",
-    "/projects/{project}/artifacts/{name}",
-)
+UI_PATHS = tuple(PAGE_MODULES)
 
 
 def _mount_ui(app: FastAPI) -> None:
@@ -199,6 +194,9 @@ def create_app(
 
     _mount_ui(app)
 
+    # JSON answers gzip-compressed (server/compression.py); added first, so it is
+    # the innermost: the security headers are set on what it sends
+    app.add_middleware(CompressJSON)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     app.add_middleware(HostCheck, allowed=tuple(allowed_hosts))  # before the body
     app.add_middleware(SecurityHeaders)

@@ -59,6 +59,9 @@ class _StoredRun(NamedTuple):
 
 
 _RUN_SELECT = "SELECT " + ", ".join(f'r."{c}"' for c in _StoredRun._fields)
+_RUNS_IN_ORDER = (
+    f"{_RUN_SELECT} FROM runs r WHERE r.project_id = ? ORDER BY r.created_at, r.pk"
+)
 
 
 def _loads(text: str) -> Any:
@@ -79,6 +82,10 @@ _MARK = (
     "WHERE project_id = ?"
 )
 _BEATS = "SELECT pk, heartbeat_at FROM runs WHERE project_id = ? AND state = 'running'"
+_HEADS = (
+    "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
+    "WHERE project_id = ? ORDER BY created_at, pk"
+)
 
 
 class RunReadsMixin(SQLBase):
@@ -129,20 +136,25 @@ class RunReadsMixin(SQLBase):
     ) -> tuple[tuple[Any, list[RunRow], list[int]], dict[int, float | None]]:
         """Every run decoded (into the row cache), kept under the project's mark
         with the positions of the runs stored as running; and their heartbeats."""
-        heads = self._all(
-            cur,
-            "SELECT pk, updated_at, last_seq, heartbeat_at FROM runs "
-            "WHERE project_id = ? ORDER BY created_at, pk",
-            (project_id,),
-        )
         cache = self._row_cache
-        stale = []
-        for pk, updated_at, last_seq, _ in heads:
-            cached = cache.get(pk)
-            if cached is None or cached[0] != (updated_at, last_seq):
-                stale.append(pk)
-        if stale:
-            self._decode_runs(cur, project, project_id, stale)
+        if project_id not in self._run_lists:  # first listing: read every row once
+            stats = self._stats_by_run(cur, project_id)
+            heads = []
+            for found in self._all(cur, _RUNS_IN_ORDER, (project_id,)):
+                run = _StoredRun._make(found)
+                heads.append((run.pk, run.updated_at, run.last_seq, run.heartbeat_at))
+                decoded = self._run_row(project, run, stats.get(run.pk, {}))
+                cache[run.pk] = ((run.updated_at, run.last_seq), decoded)
+        else:
+            heads = self._all(cur, _HEADS, (project_id,))
+            stale = [
+                pk
+                for pk, updated_at, last_seq, _ in heads
+                if (cached := cache.get(pk)) is None
+                or cached[0] != (updated_at, last_seq)
+            ]
+            if stale:
+                self._decode_runs(cur, project, project_id, stale, len(heads))
         rows = [cache[pk][1] for pk, _, _, _ in heads]
         live = [i for i, row in enumerate(rows) if row.stored_state == "running"]
         kept = (mark, rows, live)
@@ -173,11 +185,24 @@ class RunReadsMixin(SQLBase):
         return cache
 
     def _decode_runs(
-        self, cur: Any, project: str, project_id: int, pks: list[int]
+        self, cur: Any, project: str, project_id: int, pks: list[int], runs: int
     ) -> None:
+        """Decode the runs ``pks`` of the project's ``runs`` into the row cache:
+        a few by their keys (a running run's new points: each poll), many by
+        reading the project's rows."""
+        cache = self._row_cache
+        if len(pks) * 8 < runs:
+            for chunk in _chunks(pks):
+                marks = ", ".join("?" * len(chunk))
+                stats = self._stats_by_run(cur, project_id, run_pks=chunk)
+                sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk IN ({marks})"
+                for found in self._all(cur, sql, tuple(chunk)):
+                    run = _StoredRun._make(found)
+                    decoded = self._run_row(project, run, stats.get(run.pk, {}))
+                    cache[run.pk] = ((run.updated_at, run.last_seq), decoded)
+            return
         wanted = set(pks)
         stats = self._stats_by_run(cur, project_id)
-        cache = self._row_cache
         sql = f"{_RUN_SELECT} FROM runs r WHERE r.project_id = ?"
         for row in self._all(cur, sql, (project_id,)):
             run = _StoredRun._make(row)
@@ -207,11 +232,11 @@ class RunReadsMixin(SQLBase):
             if found is None:
                 return None
             run = _StoredRun._make(found)
-            stats = self._stats_by_run(cur, project_id, run_pk=run.pk)
+            stats = self._stats_by_run(cur, project_id, run_pks=[run.pk])
         return self._run_row(project, run, stats.get(run.pk, {}))
 
     def _stats_by_run(
-        self, cur: Any, project_id: int, run_pk: int | None = None
+        self, cur: Any, project_id: int, run_pks: list[int] | None = None
     ) -> dict[int, dict[str, Reductions]]:
         from .history import STAT_COLUMNS, Reductions
 
@@ -220,9 +245,9 @@ class RunReadsMixin(SQLBase):
             "FROM metric_stats s JOIN metrics m ON m.id = s.metric_id WHERE m.project_id = ?"
         )
         params: tuple[Any, ...] = (project_id,)
-        if run_pk is not None:
-            sql += " AND s.run_pk = ?"
-            params += (run_pk,)
+        if run_pks is not None:
+            sql += f" AND s.run_pk IN ({', '.join('?' * len(run_pks))})"
+            params += tuple(run_pks)
         out: dict[int, dict[str, Reductions]] = {}
         for pk, key, *values in self._all(cur, sql, params):
             out.setdefault(pk, {})[key] = Reductions(*values)  # STAT_COLUMNS' order

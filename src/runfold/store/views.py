@@ -1,10 +1,11 @@
-"""Workspace views in the store (migration 0008). A part of ``SQLStore``
+"""Workspace views in the store (migrations 0008 and 0009). A part of ``SQLStore``
 (``sql.py``), so both backends share this SQL.
 
 A project has named views (``views``: a name, its author and a spec) that anyone
 who may read the project can open, and each user has their own workspace
-(``workspaces``, one row per project and owner; the owner is ``""`` off team
-mode), saved as they edit it. A spec is the JSON the web UI made (its layout of
+(``workspaces``, one row per project, owner and scope; the owner is ``""`` off team
+mode), saved as they edit it. The scope names the page: ``""`` the project's
+workspace, ``"group:<name>"`` the page of one of its groups. A spec is the JSON the web UI made (its layout of
 sections and panels, and the address's view parameters); the store checks only
 that it is a JSON object of a bounded size, and keeps it as given.
 """
@@ -20,7 +21,10 @@ from typing import Any
 from ..errors import NotFound, UsageError
 from .sqlbase import SQLBase
 
-__all__ = ["ViewsMixin", "ViewRow", "view_fields", "MAX_SPEC_BYTES", "MAX_NAME"]
+__all__ = [
+    "ViewsMixin", "ViewRow", "view_fields", "check_scope", "MAX_SPEC_BYTES", "MAX_NAME",
+    "GROUP_SCOPE",
+]  # fmt: skip
 
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 _ID_LENGTH = 8
@@ -81,6 +85,28 @@ def check_name(name: Any) -> str:
     if why:
         raise UsageError(f"The view name {name[:80]!r} is not allowed: {why}.")
     return name
+
+
+GROUP_SCOPE = "group:"
+MAX_SCOPE = len(GROUP_SCOPE) + 1000
+BAD_SCOPE = (
+    "A workspace's scope is '' (the project's workspace) or 'group:<group name>' "
+    "(a group page's); got {scope!r:.80}."
+)
+
+
+def check_scope(scope: Any) -> str:
+    """The page a workspace belongs to: ``""`` or ``"group:<name>"``."""
+    ok = isinstance(scope, str) and (
+        scope == "" or (scope.startswith(GROUP_SCOPE) and len(scope) > len(GROUP_SCOPE))
+    )
+    if not ok or len(scope) > MAX_SCOPE or "\x00" in scope:
+        raise UsageError(BAD_SCOPE.format(scope=scope))
+    try:
+        scope.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(BAD_SCOPE.format(scope=scope)) from None
+    return str(scope)
 
 
 def encode_spec(spec: Any) -> str:
@@ -206,35 +232,42 @@ class ViewsMixin(SQLBase):
 
     # ---- each user's own workspace ------------------------------------------
 
-    def get_workspace(self, project: str, owner: str) -> dict[str, Any] | None:
-        """The workspace ``owner`` saved in the project, or None (ProjectNotFound)."""
+    def get_workspace(
+        self, project: str, owner: str, scope: str = ""
+    ) -> dict[str, Any] | None:
+        """The workspace ``owner`` saved for the page ``scope`` of the project, or
+        None (ProjectNotFound)."""
+        check_scope(scope)
         with self._read() as cur:
             found = self._one(
                 cur,
-                "SELECT spec FROM workspaces WHERE project_id = ? AND owner = ?",
-                (self._project_id(cur, project, create=False), owner),
+                "SELECT spec FROM workspaces "
+                "WHERE project_id = ? AND owner = ? AND scope = ?",
+                (self._project_id(cur, project, create=False), owner, scope),
             )
         return None if found is None else json.loads(found[0])  # type: ignore[no-any-return]
 
     def save_workspace(
-        self, project: str, owner: str, spec: dict[str, Any] | None
+        self, project: str, owner: str, spec: dict[str, Any] | None, scope: str = ""
     ) -> None:
-        """Keep ``owner``'s workspace in the project; None removes it (back to the
-        automatic one)."""
+        """Keep ``owner``'s workspace of the page ``scope`` in the project; None
+        removes it (back to the automatic one)."""
+        check_scope(scope)
         text = None if spec is None else encode_spec(spec)
         with self._write() as cur:
             project_id = self._project_id(cur, project, create=False)
             if text is None:
                 self._exec(
                     cur,
-                    "DELETE FROM workspaces WHERE project_id = ? AND owner = ?",
-                    (project_id, owner),
+                    "DELETE FROM workspaces "
+                    "WHERE project_id = ? AND owner = ? AND scope = ?",
+                    (project_id, owner, scope),
                 )
                 return
             self._exec(
                 cur,
-                "INSERT INTO workspaces (project_id, owner, spec, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (project_id, owner) DO UPDATE "
-                "SET spec = excluded.spec, updated_at = excluded.updated_at",
-                (project_id, owner, text, time.time()),
+                "INSERT INTO workspaces (project_id, owner, scope, spec, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (project_id, owner, scope) "
+                "DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
+                (project_id, owner, scope, text, time.time()),
             )

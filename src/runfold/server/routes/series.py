@@ -4,17 +4,20 @@ GET /api/v1/projects/{project}/series?metric=loss&metric=acc&by=group&buckets=10
 GET /api/v1/projects/{project}/series?metric=loss&ungrouped=true   # one line per run
 GET /api/v1/projects/{project}/series?metric=loss&x_min=100&x_max=200  # a zoom
 GET /api/v1/projects/{project}/series?metric=loss&fields=mean&fields=count  # lighter
+
+Answers are gzip-compressed for a client that accepts it (``Accept-Encoding``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
 from ...errors import UsageError
 from ...query import ARRAY_FIELDS, MAX_BUCKETS, SeriesQuery, rows_key
+from ..compression import MINIMUM_SIZE, accepts_gzip, gzip_bytes, gzipped_json
 from ..deps import AnswersDep, ApiDep
 from ..schemas import (
     ByQuery,
@@ -42,6 +45,7 @@ def get_series(
     project: str,
     api: ApiDep,
     answers: AnswersDep,
+    request: Request,
     metric: Annotated[
         list[str],
         Query(min_length=1, description="Metric keys (repeat): one chart each."),
@@ -87,7 +91,7 @@ def get_series(
             "equal x in exact mode and then are left out. Absent: all of them."
         ),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     """``{"series": {metric: entries}, "total": n, "by": [...], "x": ...}``: per metric, the
     entries ``runfold.Api.group_series`` returns, one per group: key (a list), name,
     runs, run_ids, running (how many of its runs are running), mode ('exact' or 'buckets'), and lists of equal length x, x_lo, x_hi,
@@ -113,5 +117,13 @@ def get_series(
         return bytes(json_response({**page, "by": list(query.by), "x": x}).body)
 
     # The encoded page, kept while its runs are unchanged: a page asked again (each
-    # load, each regrouping, each poll of finished runs) is sent as it was.
-    return encoded_json(answers.get(("series", query), rows_key(rows), body, size=len))
+    # load, each regrouping, each poll of finished runs) is sent as it was, and so
+    # is its gzip form (server/compression.py), compressed once.
+    runs = rows_key(rows)
+    plain = answers.get(("series", query), runs, body, size=len)
+    if len(plain) < MINIMUM_SIZE or not accepts_gzip(request.scope):
+        return encoded_json(plain)
+    packed = answers.get(
+        ("series.gz", query), runs, lambda: gzip_bytes(plain), size=len
+    )
+    return gzipped_json(packed)

@@ -7,19 +7,21 @@
     DELETE /projects/{project}/views/{id}
     GET    /projects/{project}/workspace          {"spec": ...}: the caller's own workspace
     PUT    /projects/{project}/workspace          {"spec": {...} | null} (null: automatic)
+           ?scope=group:<name>                    ... of a group page instead
 
 A spec is the web UI's JSON object: ``{"layout": {sections, panels ...}, "query":
 "by=group&q=..."}``; the server keeps it as given (at most 512 KiB). Named views
 are the project's: anyone who may read the project opens, saves and deletes them
 (in team mode, its team). The workspace is per user in team mode (the caller's
-name), one per project off it.
+name), one per project off it, and per page: ``scope`` absent (or empty) is the
+project's workspace, ``scope=group:<name>`` the layout of that group's page.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,6 +80,17 @@ class WorkspaceOut(BaseModel):
     spec: dict[str, Any] | None
 
 
+ScopeQuery = Annotated[
+    str,
+    Query(
+        max_length=1006,
+        description="Which page's workspace: empty for the project's, "
+        "'group:<group name>' for a group page's.",
+        examples=["group:exp-1"],
+    ),
+]
+
+
 def _user(request: Request) -> str | None:
     caller = caller_of(request)
     return None if caller is None else str(caller.user)
@@ -121,15 +134,24 @@ def delete_view(project: str, view_id: str, store: StoreDep) -> dict[str, bool]:
 
 
 @router.get("/projects/{project}/workspace", response_model=WorkspaceOut)
-def get_workspace(project: str, store: StoreDep, request: Request) -> JSONResponse:
-    """The caller's own workspace in the project; ``spec`` null: the automatic one."""
-    return json_response({"spec": store.get_workspace(project, _user(request) or "")})
+def get_workspace(
+    project: str, store: StoreDep, request: Request, scope: ScopeQuery = ""
+) -> JSONResponse:
+    """The caller's own workspace in the project (of the page ``scope``); ``spec``
+    null: the automatic one."""
+    spec = store.get_workspace(project, _user(request) or "", scope)
+    return json_response({"spec": spec})
 
 
 @router.put("/projects/{project}/workspace", response_model=WorkspaceOut)
 def save_workspace(
-    project: str, body: WorkspaceIn, store: StoreDep, request: Request
+    project: str,
+    body: WorkspaceIn,
+    store: StoreDep,
+    request: Request,
+    scope: ScopeQuery = "",
 ) -> JSONResponse:
-    """Keep the caller's workspace; ``spec`` null returns to the automatic one."""
-    store.save_workspace(project, _user(request) or "", body.spec)
+    """Keep the caller's workspace (of the page ``scope``); ``spec`` null returns
+    to the automatic one."""
+    store.save_workspace(project, _user(request) or "", body.spec, scope)
     return json_response({"spec": body.spec})

@@ -1,10 +1,14 @@
 // One chart's settings as a URL parameter, so a link (or a reload) draws the same chart:
 //   chart.<metric>=line:median;shading:std;x:_runtime;smooth:0.6;log:1;max:5;zoom:100..250
+//   chart.<metric>=ymin:0;ymax:2.5;outliers:ignore
 // Only settings that differ from the defaults are written; a chart at its defaults has
-// no parameter. x is percent-encoded (a metric key may hold ';' or ':'). zoom is the x
-// range "low..high" (steps, seconds or the x metric's values). Parts that do not parse
+// no parameter. ymin and ymax fix an end of the y axis (absent: auto); outliers:ignore
+// scales the y axis to the plotted values' 5th-95th percentile (lib/yrange.js). x is
+// percent-encoded (a metric key may hold ';' or ':'). zoom is the x range "low..high"
+// (steps, seconds or the x metric's values). Parts that do not parse
 // are ignored: a hand-edited link falls back to the defaults, never to an error.
 import { LINES, SHADINGS } from "./bands.js";
+import { readBound } from "./yrange.js";
 
 export const PARAM_PREFIX = "chart.";
 export const paramName = (metric) => `${PARAM_PREFIX}${metric}`;
@@ -16,6 +20,12 @@ const FIELDS = {
   smoothing: { key: "smooth", write: String, read: (t) => inRange(Number(t), 0, 0.99) },
   log: { key: "log", write: (v) => (v ? "1" : "0"), read: (t) => (t === "1" ? true : t === "0" ? false : undefined) },
   max: { key: "max", write: String, read: (t) => positiveInt(t) },
+  ymin: { key: "ymin", write: String, read: (t) => readBound(t) ?? undefined },
+  ymax: { key: "ymax", write: String, read: (t) => readBound(t) ?? undefined },
+  ignoreOutliers: {
+    key: "outliers", none: false, write: (v) => (v ? "ignore" : "show"),
+    read: (t) => (t === "ignore" ? true : t === "show" ? false : undefined),
+  },
 };
 const BY_KEY = Object.fromEntries(Object.entries(FIELDS).map(([name, f]) => [f.key, name]));
 
@@ -57,12 +67,14 @@ function parseZoom(text) {
   return Number.isFinite(lo) && Number.isFinite(hi) && lo < hi ? [lo, hi] : null;
 }
 
-// The parameter's text for settings and zoom, or "" when both are the defaults.
+// The parameter's text for settings and zoom, or "" when both are the defaults (a
+// setting that is null, an auto y bound, is not written either).
 export function formatChartParam(settings, zoom, defaults) {
   const parts = [];
   for (const [name, f] of Object.entries(FIELDS)) {
-    if (settings[name] !== undefined && settings[name] !== defaults[name]) {
-      parts.push(`${f.key}:${f.write(settings[name])}`);
+    const v = settings[name];
+    if (v !== undefined && v !== null && v !== (defaults[name] ?? f.none ?? null)) {
+      parts.push(`${f.key}:${f.write(v)}`);
     }
   }
   if (zoom) parts.push(`zoom:${zoom[0]}..${zoom[1]}`);

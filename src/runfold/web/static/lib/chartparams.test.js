@@ -38,3 +38,19 @@ test("a chart's parameter is set, read and removed in URLSearchParams", () => {
   setChartParam(p, "loss", DEFAULTS, null, DEFAULTS);
   assert.equal(p.toString(), "by=group&chart.train%2Facc=log%3A1%3Bzoom%3A0..9");
 });
+
+test("the y range and ignoring outliers are written only when set, and read back", () => {
+  const defaults = { ...DEFAULTS, ymin: null, ymax: null, ignoreOutliers: false };
+  assert.equal(formatChartParam({ ...defaults, ymin: null, ymax: null }, null, defaults), "");
+  const s = { ...defaults, ymin: -0.5, ymax: 2, ignoreOutliers: true };
+  const text = formatChartParam(s, null, defaults);
+  assert.equal(text, "ymin:-0.5;ymax:2;outliers:ignore");
+  assert.deepEqual({ ...defaults, ...parseChartParam(text).settings }, s);
+  // one end only; 0 is a bound, not "unset"
+  assert.equal(formatChartParam({ ...defaults, ymin: 0 }, null, defaults), "ymin:0");
+  assert.deepEqual(parseChartParam("ymax:0").settings, { ymax: 0 });
+  // defaults without these settings (a report block's): off and auto are not written
+  assert.equal(formatChartParam({ ...DEFAULTS, ignoreOutliers: false, ymin: null }, null, DEFAULTS), "");
+  // unreadable bounds fall back to auto
+  assert.deepEqual(parseChartParam("ymin:;ymax:abc;outliers:maybe").settings, {});
+});

@@ -108,3 +108,75 @@ export function matches(run, filter) {
   }
   return filter.terms.every((term) => holds(runValue(run, term.field), term));
 }
+
+// ---- the filter box on the server -------------------------------------------
+// The server keeps the runs a text keeps with {"$text": text} in a run filter
+// (runfold/query/textfilter.py, the same meaning as `matches` here), so a filter
+// covers every run of the project, not only those a page fetched.
+
+export const TEXT_KEY = "$text";
+
+const isEmpty = (filters) => !filters || Object.keys(filters).length === 0;
+
+// The run filter of the page's own filters (`base`, e.g. a group page's group) and
+// the filter box's text: null when both are empty.
+export function withText(base, text) {
+  const q = (text || "").trim();
+  const on = isEmpty(base) ? null : base;
+  if (!q) return on;
+  const own = { [TEXT_KEY]: q };
+  return on ? { $and: [on, own] } : own;
+}
+
+// The filter box's text and the rest of a stored run filter: {text, rest} with
+// `withText(rest, text)` keeping the same runs. A filter written before the box
+// (JSON) comes back as text where a term says the same (config.lr>0.01,
+// group="exp 1"); what no term says stays in `rest`.
+export function splitText(filters) {
+  if (isEmpty(filters)) return { text: "", rest: null };
+  const texts = [];
+  const rest = [];
+  const parts = Object.keys(filters).length === 1 && Array.isArray(filters.$and)
+    ? filters.$and : [filters];
+  for (const part of parts) {
+    const { [TEXT_KEY]: text, ...others } = part || {};
+    if (typeof text === "string") texts.push(text.trim());
+    if (!isEmpty(others)) rest.push(typeof text === "string" ? others : part);
+  }
+  const left = rest.length === 0 ? null : rest.length === 1 ? rest[0] : { $and: rest };
+  const said = left ? filterText(left) : null;
+  const text = [said, ...texts].filter(Boolean).join(" ");
+  return { text, rest: said === null ? left : null };
+}
+
+const COMPARE_TERMS = { $gt: ">", $gte: ">=", $lt: "<", $lte: "<=" };
+
+// A value as the box writes it, or null when no term says it exactly.
+function termValue(v) {
+  if (v === null) return "null";
+  if (typeof v === "boolean") return String(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : null;
+  if (typeof v !== "string" || v.includes('"')) return null;
+  const plain = v !== "" && !/\s/.test(v) && !OPERATORS.some((o) => v.includes(o))
+    && literal({ word: v }) === v;
+  return plain ? v : `"${v}"`;
+}
+
+// {"group": "exp", "config.lr": {"$gt": 0.01}} as the box's text, or null.
+function filterText(filters) {
+  const terms = [];
+  for (const [field, cond] of Object.entries(filters)) {
+    if (!knownField(field) || /\s/.test(field) || OPERATORS.some((o) => field.includes(o))) return null;
+    const ops = cond !== null && typeof cond === "object" && !Array.isArray(cond) ? cond : { $eq: cond };
+    for (const [op, v] of Object.entries(ops)) {
+      const value = termValue(v);
+      const numeric = typeof v === "number";
+      if (value === null) return null;
+      if (op === "$eq") terms.push(`${field}=${value}`);
+      else if (op === "$ne") terms.push(`${field}!=${value}`);
+      else if (COMPARE_TERMS[op] && numeric) terms.push(`${field}${COMPARE_TERMS[op]}${value}`);
+      else return null;
+    }
+  }
+  return terms.join(" ");
+}

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FilterError, matches, parseFilter } from "./filterexpr.js";
+import { FilterError, matches, parseFilter, splitText, withText } from "./filterexpr.js";
 
 const runs = [
   { id: "a", name: "bert-base", group: "exp 1", state: "finished", tags: ["best"],
@@ -49,4 +49,35 @@ test("mistakes say what to fix", () => {
   assert.throws(() => parseFilter(">3"), /needs a field/);
   assert.throws(() => parseFilter('group="open'), /not closed/);
   assert.throws(() => parseFilter("name~(("), /not a valid regular expression/);
+});
+
+test("the box's text goes to the server as {$text}, with the page's own filters", () => {
+  assert.equal(withText(null, ""), null);
+  assert.equal(withText({}, "  "), null);
+  assert.deepEqual(withText(null, " state=failed "), { $text: "state=failed" });
+  assert.deepEqual(withText({ group: "g" }, ""), { group: "g" });
+  assert.deepEqual(withText({ group: "g" }, "bert"), { $and: [{ group: "g" }, { $text: "bert" }] });
+});
+
+test("a stored filter splits into the box's text and what no term says", () => {
+  assert.deepEqual(splitText(null), { text: "", rest: null });
+  assert.deepEqual(splitText({ $text: "bert lr" }), { text: "bert lr", rest: null });
+  // JSON written before the box: terms where they say the same
+  assert.deepEqual(splitText({ group: "exp-a" }), { text: "group=exp-a", rest: null });
+  assert.deepEqual(splitText({ group: "exp 1", "config.lr": { $gt: 0.01, $lte: 1 }, "config.bs": "64" }),
+    { text: 'group="exp 1" config.lr>0.01 config.lr<=1 config.bs="64"', rest: null });
+  assert.deepEqual(splitText({ group: null, state: { $ne: "crashed" }, "config.flag": true }),
+    { text: "group=null state!=crashed config.flag=true", rest: null });
+  assert.deepEqual(splitText({ $and: [{ group: "g" }, { $text: "bert" }] }), { text: "group=g bert", rest: null });
+  // and what they cannot: kept as it is, beside the text
+  const odd = { state: { $in: ["failed", "crashed"] } };
+  assert.deepEqual(splitText(odd), { text: "", rest: odd });
+  assert.deepEqual(splitText({ ...odd, $text: "bert" }), { text: "bert", rest: odd });
+  assert.deepEqual(splitText({ $or: [{ group: "a" }, { group: "b" }] }),
+    { text: "", rest: { $or: [{ group: "a" }, { group: "b" }] } });
+  assert.deepEqual(splitText({ name: 'say "hi"' }), { text: "", rest: { name: 'say "hi"' } });
+  // the text keeps the runs the JSON kept
+  assert.deepEqual(pick(splitText({ group: "exp 1" }).text), ["a"]);
+  assert.deepEqual(pick(splitText({ "config.lr": { $gte: 0.01 } }).text), ["a", "b"]);
+  assert.deepEqual(pick(splitText({ tags: "best", state: { $ne: "crashed" } }).text), ["a"]);
 });

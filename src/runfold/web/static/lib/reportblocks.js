@@ -1,6 +1,7 @@
 // Report blocks as data (the reports contract): defaults for a new block, moving and
 // removing blocks, the blocks that stand for a workspace view, and link checks for the
 // markdown sanitizer. Pure: no DOM, no fetch.
+import { FilterError, parseFilter, withText } from "./filterexpr.js";
 
 export const BLOCK_TYPES = ["markdown", "chart", "runs", "group", "file"];
 export const BLOCK_LABELS = {
@@ -48,22 +49,6 @@ export const replaceBlock = (blocks, index, block) => blocks.map((b, i) => (i ==
 export const splitKeys = (text) => (text || "").split(",").map((s) => s.trim()).filter(Boolean);
 export const joinKeys = (keys) => (keys || []).join(", ");
 
-// A run filter (JSON text) from the editor: null when empty; throws with what to fix.
-export function parseFilterJSON(text) {
-  const t = (text || "").trim();
-  if (!t) return null;
-  let value;
-  try {
-    value = JSON.parse(t);
-  } catch (e) {
-    throw new Error(`The run filter is not valid JSON (${e.message}). Example: {"group": "exp-1"}`);
-  }
-  if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new Error('The run filter must be a JSON object, like {"config.lr": {"$gt": 0.01}}.');
-  }
-  return Object.keys(value).length ? value : null;
-}
-
 // The server filter that leaves out what the workspace hides from its charts: runs
 // ({"run": id} entries) and groups (JSON key arrays, one value per grouping key).
 export function hiddenFilter(by, hide) {
@@ -83,12 +68,18 @@ export function hiddenFilter(by, hide) {
   return clauses.length === 1 ? clauses[0] : { $and: clauses };
 }
 
+const parses = (text) => {
+  try { parseFilter(text || ""); return true; } catch (e) { if (e instanceof FilterError) return false; throw e; }
+};
+
 // The blocks for a workspace view: a text block to write in, the runs table as shown
-// (text filter, grouping, columns) and the charts shown, one chart block per run of
-// metrics that share their settings. `settingsOf(metric)` gives a chart's settings.
+// (text filter, grouping, columns) and the charts shown (of the runs the filter keeps),
+// one chart block per run of metrics that share their settings. `settingsOf(metric)`
+// gives a chart's settings.
 export function blocksFromView({ view, defaultBy, metrics, settingsOf }) {
   const by = view.by === null || view.by === undefined ? defaultBy : view.by;
-  const filters = hiddenFilter(by, view.hide);
+  // the charts draw the runs the filter box keeps (when it parses), less the hidden
+  const filters = withText(hiddenFilter(by, view.hide), parses(view.q) ? view.q : "");
   const blocks = [
     { type: "markdown", text: "" },
     { type: "runs", filters: null, q: view.q || "", by, columns: view.cols || [] },

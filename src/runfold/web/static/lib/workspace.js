@@ -10,13 +10,24 @@
 //   "scatter":     settings {x, y: "summary.<key>" or "config.<path>", per: run|group}
 //   "bar":         a summary metric per run or group; settings {per, error: std|stderr|none}
 //   "scalar":      a summary metric as one number with its groups' spread
+//   "parcoords":   parallel coordinates, a line per run; settings {axes: ["config.<path>"
+//                  or "summary.<key>", ...]}
+//   "comparer":    the runs (or groups) side by side, config and summary; settings
+//                  {only: show only the rows that differ, max: columns shown}
 // w: columns the panel spans (1-3), h: its height in steps (1-3).
 // `removed` holds metrics whose automatic panel was removed, so it stays away when
 // the layout takes in newly logged metrics.
 import { chartSections } from "./series.js";
 
-export const PANEL_TYPES = ["line", "scatter", "bar", "scalar"];
-export const PANEL_LABELS = { line: "Line plot", scatter: "Scatter plot", bar: "Bar chart", scalar: "Scalar" };
+export const PANEL_TYPES = ["line", "scatter", "bar", "scalar", "parcoords", "comparer"];
+export const PANEL_LABELS = {
+  line: "Line plot", scatter: "Scatter plot", bar: "Bar chart", scalar: "Scalar",
+  parcoords: "Parallel coordinates", comparer: "Run comparer",
+};
+// Panel types that chart no single metric (their keys are in their settings).
+export const NO_METRIC = new Set(["scatter", "parcoords", "comparer"]);
+// Panel types that start two columns wide (they need the room).
+const WIDE = new Set(["parcoords", "comparer"]);
 export const SIZES = [1, 2, 3];
 export const HEIGHTS = { 1: 220, 2: 380, 3: 540 }; // chart height in pixels per step
 const LAYOUT_VERSION = 1;
@@ -88,7 +99,7 @@ export function normalizeLayout(value) {
     const panels = [];
     for (const p of Array.isArray(s.panels) ? s.panels : []) {
       if (!p || typeof p.id !== "string" || ids.has(p.id) || !PANEL_TYPES.includes(p.type)) continue;
-      if (typeof p.metric !== "string" && p.type !== "scatter") continue;
+      if (typeof p.metric !== "string" && !NO_METRIC.has(p.type)) continue;
       ids.add(p.id);
       const panel = { id: p.id, type: p.type, metric: p.metric ?? null, w: clampSize(p.w), h: clampSize(p.h) };
       if (p.settings && typeof p.settings === "object" && !Array.isArray(p.settings)) panel.settings = { ...p.settings };
@@ -117,7 +128,7 @@ const mapSections = (layout, fn) => ({ ...layout, sections: layout.sections.map(
 export function addPanel(layout, sectionId, type, metric, settings) {
   const base = type === "line" ? metric : `${type}:${metric || "panel"}`;
   const id = freeId(layout.sections, base);
-  const panel = { id, type, metric: metric ?? null, w: 1, h: 1, ...(settings ? { settings } : {}) };
+  const panel = { id, type, metric: metric ?? null, w: WIDE.has(type) ? 2 : 1, h: 1, ...(settings ? { settings } : {}) };
   const removed = (layout.removed || []).filter((m) => !(type === "line" && m === metric));
   const next = mapSections({ ...layout, removed },
     (s) => (s.id === sectionId ? { ...s, collapsed: false, panels: [...s.panels, panel] } : s));
@@ -190,6 +201,17 @@ export function toggleSection(layout, sectionId) {
   return mapSections(layout, (s) => (s.id === sectionId ? { ...s, collapsed: !s.collapsed } : s));
 }
 
+// Put a section just before (or, with `after`, just after) another one: a section's
+// heading dropped on another's.
+export function placeSection(layout, sectionId, targetId, after = false) {
+  const moving = layout.sections.find((s) => s.id === sectionId);
+  if (!moving || sectionId === targetId || !layout.sections.some((s) => s.id === targetId)) return layout;
+  const rest = layout.sections.filter((s) => s.id !== sectionId);
+  const at = rest.findIndex((s) => s.id === targetId) + (after ? 1 : 0);
+  const sections = [...rest.slice(0, at), moving, ...rest.slice(at)];
+  return sections.every((s, i) => s === layout.sections[i]) ? layout : { ...layout, sections };
+}
+
 export function moveSection(layout, sectionId, delta) {
   const from = layout.sections.findIndex((s) => s.id === sectionId);
   const to = from + delta;
@@ -223,14 +245,16 @@ export function removeSection(layout, sectionId) {
 }
 
 // The panels a search matches: a regular expression on the panel's metric (and its
-// other keys), any case; text that is not a valid expression is matched as text.
+// other keys: a scatter plot's x and y, parallel coordinates' axes), any case; text
+// that is not a valid expression is matched as text.
 export function panelMatcher(text) {
   const q = (text || "").trim();
   if (!q) return () => true;
   let re;
   try { re = new RegExp(q, "i"); } catch { re = null; }
   const test = (s) => typeof s === "string" && (re ? re.test(s) : s.toLowerCase().includes(q.toLowerCase()));
-  return (p) => [p.metric, p.settings && p.settings.x, p.settings && p.settings.y].some(test);
+  const axes = (p) => (p.settings && Array.isArray(p.settings.axes) ? p.settings.axes : []);
+  return (p) => [p.metric, p.settings && p.settings.x, p.settings && p.settings.y, ...axes(p)].some(test);
 }
 
 // A group's label with its keys: "lr=0.001 · optimizer=adam". The values of `group`

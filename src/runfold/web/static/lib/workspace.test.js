@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   addPanel, addSection, autoLayout, duplicatePanel, findPanel, groupLabel, mergeLayout, movePanel,
-  normalizeLayout, panelMatcher, removePanel, removeSection, renameSection, moveSection, shiftPanel,
+  normalizeLayout, panelMatcher, placeSection, removePanel, removeSection, renameSection, moveSection, shiftPanel,
   toggleSection, updatePanel, viewFilters,
 } from "./workspace.js";
 
@@ -65,6 +65,30 @@ test("panels of other types get ids of their own; adding a removed metric's line
   [layout, id] = addPanel(layout, "train", "line", "lr");
   assert.equal(id, "lr");
   assert.deepEqual(layout.removed, []);
+  // parallel coordinates and the run comparer chart no single metric, and start wide
+  [layout, id] = addPanel(layout, "eval", "parcoords", null, { axes: ["config.lr", "summary.eval/acc"] });
+  assert.equal(id, "parcoords:panel");
+  assert.equal(findPanel(layout, id).panel.w, 2);
+  [layout, id] = addPanel(layout, "eval", "comparer", null, { only: true });
+  assert.equal(id, "comparer:panel");
+  const back = normalizeLayout(JSON.parse(JSON.stringify(layout)));
+  assert.deepEqual(back.sections.find((s) => s.id === "eval").panels.slice(-2).map((p) => [p.id, p.type, p.metric, p.w]),
+    [["parcoords:panel", "parcoords", null, 2], ["comparer:panel", "comparer", null, 2]]);
+});
+
+test("a section dragged onto another goes before or after it", () => {
+  const layout = autoLayout(KEYS);
+  const order = (l) => l.sections.map((s) => s.id);
+  assert.deepEqual(order(layout), ["train", "eval", "(rest)", "system"]);
+  assert.deepEqual(order(placeSection(layout, "(rest)", "train")), ["(rest)", "train", "eval", "system"]);
+  assert.deepEqual(order(placeSection(layout, "train", "(rest)", true)), ["eval", "(rest)", "train", "system"]);
+  assert.deepEqual(order(placeSection(layout, "train", "system", true)), ["eval", "(rest)", "system", "train"]);
+  // onto itself, onto its own place, or an unknown section: the same object
+  assert.equal(placeSection(layout, "eval", "eval"), layout);
+  assert.equal(placeSection(layout, "eval", "train", true), layout);
+  assert.equal(placeSection(layout, "nope", "train"), layout);
+  // panels travel with their section
+  assert.deepEqual(placeSection(layout, "eval", "train").sections[0].panels.map((p) => p.id), ["eval/acc"]);
 });
 
 test("sections are renamed, collapsed, reordered, added and removed without losing panels", () => {
@@ -114,6 +138,8 @@ test("the panel search is a regular expression, or text when it is not one", () 
   assert.equal(panelMatcher("")({ metric: "x" }), true);
   assert.equal(panelMatcher("acc(")({ metric: "eval/acc(top1)" }), true);
   assert.equal(panelMatcher("LR")({ metric: null, settings: { x: "config.lr", y: "summary.acc" } }), true);
+  assert.equal(panelMatcher("^summary.eval")({ metric: null, settings: { axes: ["config.lr", "summary.eval/acc"] } }), true);
+  assert.equal(panelMatcher("loss")({ metric: null, type: "comparer", settings: { only: true } }), false);
 });
 
 test("group labels carry their keys; group and job_type read as a path", () => {

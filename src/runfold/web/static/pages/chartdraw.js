@@ -4,7 +4,7 @@ import { chartPNG } from "../lib/chartpng.js";
 import { bandStretches, traceBand } from "../lib/bandfill.js";
 import { byValue } from "../lib/legend.js";
 import { fmtNum, seriesIndex, tooltipModel } from "../lib/series.js";
-import { lineDash, sharedY } from "./chartstyle.js";
+import { lineDash, yScale } from "./chartstyle.js";
 
 export const X_LABELS = { _step: "step", _timestamp: "wall time", _runtime: "relative time (s)" };
 
@@ -107,7 +107,7 @@ export function uplotOptions(cur, width, height, onZoom, tip) {
     },
     scales: {
       x: { time: settings.x === "_timestamp", ...(zoom ? { range: () => zoom } : {}) },
-      y: { distr: settings.log ? 3 : 1, ...sharedY(state) },
+      y: { distr: settings.log ? 3 : 1, ...yScale(() => cur.state) },
     },
     axes: [
       { ...axis, label: X_LABELS[settings.x] || settings.x, labelSize: 20, labelFont: "12px system-ui",

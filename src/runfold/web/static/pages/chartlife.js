@@ -19,11 +19,12 @@ export function plotState(metric, entries, settings, members = null, zoom = null
   const groupData = toUPlotData(aligned);
   const memberLines = (aligned.members || []).map((m) => m.line.map((v, j) => (m.src[j] < 0 ? undefined : v)));
   const data = [groupData[0], ...memberLines, ...groupData.slice(1)];
-  // a small chart's settings also carry its facet and its panel's y range (chartstyle.js)
-  const { facet = null, yRange = null, ...own } = settings;
+  // a small chart's settings also carry its facet and its panel's y range, exact or to
+  // be padded (chartstyle.js)
+  const { facet = null, yRange = null, yExact = false, ...own } = settings;
   return {
     metric, settings: own, zoom, total: total ?? entries.length, drawn, aligned, data,
-    groupOffset: memberLines.length, memberPlan: members ? members.plan : null, facet, yRange,
+    groupOffset: memberLines.length, memberPlan: members ? members.plan : null, facet, yRange, yExact,
   };
 }
 

@@ -5,7 +5,7 @@
 //
 // A chart's settings live in the address (lib/chartparams.js), one parameter per chart
 // that differs from the defaults, so a link reproduces the view:
-//   chart.<metric>=line:median;shading:std;x:_runtime;smooth:0.6;log:1;max:5;zoom:100..250
+//   chart.<metric>=line:median;shading:std;x:_runtime;smooth:0.6;log:1;max:5;ymin:0;ymax:2;outliers:ignore;zoom:100..250
 // Drag along x to zoom (the server re-buckets just that range: finer points); double-click
 // resets. While a run drawn is running the series are fetched again every 5 s.
 import { html, render, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
@@ -25,10 +25,12 @@ import uPlot from "../vendor/uplot-1.6.32.mjs";
 import { download, downloadPNG, fileName, fmtX, nearestLine, showTip, uplotOptions } from "./chartdraw.js";
 import { applyOff, focusLine, isNear, plotState, publish, useNear } from "./chartlife.js";
 import { Legend, Settings } from "./chartparts.js";
-import { FacetGrid, StyleControls } from "./chartstyle.js";
+import { FacetGrid, StyleControls, YAxisFields } from "./chartstyle.js";
 
 export { exportCSV, exportJSON, plotState };
 
+// Also read, when set: ymin, ymax (a fixed end of the y axis; absent or null: auto) and
+// ignoreOutliers (pages/chartstyle.js yScale).
 export const DEFAULT_SETTINGS = { line: "mean", shading: "minmax", x: "_step", smoothing: 0, log: false, max: 20 };
 export const HEIGHT = 220;
 
@@ -209,7 +211,8 @@ export function ChartPanel({ id = null, metric, ctx, shared, height = HEIGHT, ex
         ${head || null}
         <h3 title=${metric}>${metric}</h3>
         <div class="rf-panel-tools">
-          <${Settings} metric=${metric} settings=${settings} set=${set} keys=${ctx.keys} extra=${extra} />
+          <${Settings} metric=${metric} settings=${settings} set=${set} keys=${ctx.keys}
+            extra=${html`<${YAxisFields} settings=${settings} set=${set} />${extra || null}`} />
           <button class="rf-icon" data-testid="chart-fullscreen" aria-pressed=${full}
             title=${full ? "Close full screen (Esc)" : "Full screen"}
             onClick=${() => setFull(!full)}>${full ? "✕ Close" : "⤢ Full screen"}</button>

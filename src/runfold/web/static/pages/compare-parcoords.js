@@ -1,6 +1,7 @@
 // The compare page's parallel-coordinates plot (SVG): one axis per chosen config key and a
 // last one for a summary metric; one line per run (a group's runs in the group's colour).
 // The maths is lib/parcoords.js; window.__runfoldParcoords holds what is drawn, for tests.
+// Its drawing, ParcoordsPlot, also draws the workspace's panel (any axes, any lines).
 import { flatten, isNumber } from "../lib/diff.js";
 import {
   axisCandidates, axisTicks, buildAxis, defaultAxes, defaultMetric, layout, tickLabel, varyingKeys,
@@ -93,49 +94,64 @@ function useWidth(ref, fallback = 960) {
   return width;
 }
 
+// The compare page's plot: the chosen config keys, then the metric; its record is
+// window.__runfoldParcoords.
 function Plot({ runs, axisKeys, metric, kind }) {
+  const axes = useMemo(() => [...axisKeys.map((k) => ({ key: k, label: k })),
+    ...(metric ? [{ key: METRIC_AXIS, label: metric, metric: true }] : [])], [axisKeys.join("\n"), metric]);
+  const lines = useMemo(() => runs.map((r) => ({ ...r, values: { ...r.config, [METRIC_AXIS]: r.summary[metric] } })),
+    [runs, metric]);
+  const publish = (drawn) => { window.__runfoldParcoords = { kind, metric, ...drawn }; };
+  return html`<${ParcoordsPlot} lines=${lines} axes=${axes} onDraw=${publish}
+    hint="Pick a config key as an axis (and a metric) to draw the plot." />`;
+}
+
+// Parallel coordinates in SVG (also the workspace's panel, pages/panel-parcoords.js):
+// lines [{id, name, column, color, values: {axis key: value}}], axes [{key, label,
+// metric}] left to right; onDraw(record) gets what is drawn (axes, lines, size).
+export function ParcoordsPlot({ lines, axes, height = HEIGHT, onDraw, hint }) {
   const host = useRef(null);
   const width = useWidth(host);
   const [hover, setHover] = useState(null); // {id, x, y}
   const plot = useMemo(() => {
-    const axes = axisKeys.map((k) => buildAxis(k, runs.map((r) => r.config[k])));
-    if (metric) axes.push({ ...buildAxis(METRIC_AXIS, runs.map((r) => r.summary[metric])), label: metric });
-    const rows = runs.map((r) => ({ id: r.id, values: { ...r.config, [METRIC_AXIS]: r.summary[metric] } }));
-    return { ...layout(axes, rows, { width, height: HEIGHT }), runs };
-  }, [runs, axisKeys.join("\n"), metric, width]);
+    const built = axes.map((a) => ({ ...buildAxis(a.key, lines.map((l) => l.values[a.key])), label: a.label,
+      metric: !!a.metric }));
+    return layout(built, lines, { width, height });
+  }, [lines, axes, width, height]);
 
   useEffect(() => {
-    window.__runfoldParcoords = {
-      kind, metric, width, height: HEIGHT,
-      axes: plot.axes.map((a) => ({ key: a.key === METRIC_AXIS ? metric : a.key, metric: a.key === METRIC_AXIS,
-        kind: a.kind, min: a.min, max: a.max, categories: a.categories, x: a.x })),
-      lines: plot.lines.map((l, i) => ({ id: l.id, name: runs[i].name, column: runs[i].column,
-        color: runs[i].color, values: l.values, points: l.points })),
-    };
+    if (!onDraw) return;
+    onDraw({
+      width, height,
+      axes: plot.axes.map((a) => ({ key: a.label, metric: a.metric, kind: a.kind, min: a.min, max: a.max,
+        categories: a.categories, x: a.x })),
+      lines: plot.lines.map((l, i) => ({ id: l.id, name: lines[i].name, column: lines[i].column,
+        color: lines[i].color, values: l.values, points: l.points })),
+    });
   }, [plot]);
 
+  // the box is there from the start, so its width is measured before the plot is drawn
   if (plot.axes.length < 2) {
-    return html`<p class="muted" data-testid="pc-hint">Pick a config key as an axis (and a metric) to draw
-      the plot.</p>`;
+    return html`<div class="pc-wrap" ref=${host}><p class="muted" data-testid="pc-hint">${hint}</p></div>`;
   }
   const hovered = hover && plot.lines.findIndex((l) => l.id === hover.id);
   const pts = (l) => l.points.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(" ");
   return html`
     <div class="pc-wrap" ref=${host}>
-      <svg class=${`pc${hover ? " has-hover" : ""}`} width=${width} height=${HEIGHT} data-testid="parcoords"
+      <svg class=${`pc${hover ? " has-hover" : ""}`} width=${width} height=${height} data-testid="parcoords"
         onMouseLeave=${() => setHover(null)}>
-        ${plot.axes.map((a) => html`<${Axis} axis=${a} plot=${plot} metric=${metric} />`)}
+        ${plot.axes.map((a) => html`<${Axis} axis=${a} plot=${plot} />`)}
         <g class="pc-lines">${plot.lines.map((l, i) => html`
-          <polyline class="pc-line" data-id=${l.id} points=${pts(l)} stroke=${runs[i].color} />`)}</g>
+          <polyline class="pc-line" data-id=${l.id} points=${pts(l)} stroke=${lines[i].color} />`)}</g>
         <g class="pc-hits">${plot.lines.map((l) => html`
           <polyline class="pc-hit" data-id=${l.id} points=${pts(l)}
             onMouseMove=${(e) => setHover({ id: l.id, ...at(e, host.current) })}
             onMouseLeave=${() => setHover(null)} />`)}</g>
         ${hovered !== null && hovered >= 0 ? html`<polyline class="pc-line pc-hovered"
-          points=${pts(plot.lines[hovered])} stroke=${runs[hovered].color} />` : null}
+          points=${pts(plot.lines[hovered])} stroke=${lines[hovered].color} />` : null}
       </svg>
-      ${hovered !== null && hovered >= 0 ? html`<${Tip} run=${runs[hovered]} line=${plot.lines[hovered]}
-        axes=${plot.axes} metric=${metric} pos=${hover} width=${width} />` : null}
+      ${hovered !== null && hovered >= 0 ? html`<${Tip} run=${lines[hovered]} line=${plot.lines[hovered]}
+        axes=${plot.axes} pos=${hover} width=${width} />` : null}
     </div>`;
 }
 
@@ -154,13 +170,13 @@ function short(text, n = 22) {
   return text.length > n ? `${text.slice(0, n - 1)}…` : text;
 }
 
-function Axis({ axis, plot, metric }) {
-  const name = axis.key === METRIC_AXIS ? metric : axis.key;
+function Axis({ axis, plot }) {
+  const name = axis.label;
   const index = plot.axes.indexOf(axis);
   const missing = plot.lines.some((l) => l.ts[index] === null);
   const anchor = axis === plot.axes[plot.axes.length - 1] ? "end" : axis === plot.axes[0] ? "start" : "middle";
   return html`
-    <g class=${`pc-axis${axis.key === METRIC_AXIS ? " metric" : ""}`} data-key=${name}
+    <g class=${`pc-axis${axis.metric ? " metric" : ""}`} data-key=${name}
       data-kind=${axis.kind}>
       <line x1=${axis.x} x2=${axis.x} y1=${plot.top} y2=${plot.y0} />
       <text class="pc-title" x=${axis.x} y=${plot.top - 16} text-anchor=${anchor}>
@@ -175,7 +191,7 @@ function Axis({ axis, plot, metric }) {
     </g>`;
 }
 
-function Tip({ run, line, axes, metric, pos, width }) {
+function Tip({ run, line, axes, pos, width }) {
   const left = pos.x + 260 > width ? Math.max(0, pos.x - 260) : pos.x + 14;
   return html`
     <div class="rf-tip pc-tip" data-testid="pc-tooltip" style=${{ left: `${left}px`, top: `${pos.y + 10}px` }}>
@@ -183,7 +199,7 @@ function Tip({ run, line, axes, metric, pos, width }) {
         <b class="rf-tip-name" data-testid="pc-tip-name">${run.name}</b></div>
       ${run.column !== run.name ? html`<div class="muted">${run.column}</div>` : null}
       ${axes.map((a, i) => html`<div class="rf-tip-row"><span class="rf-tip-name muted">
-        ${a.key === METRIC_AXIS ? metric : a.key}</span>
+        ${a.label}</span>
         <span class="rf-tip-val">${label(line.values[i])}</span></div>`)}
     </div>`;
 }

@@ -1,5 +1,6 @@
 // "/projects/<project>/groups/<group>": one experiment: its shared config, its
-// runs' states, its aggregated summary, and its runs sub-grouped by job_type.
+// runs' states, its aggregated summary, and its runs sub-grouped by job_type, beside
+// its panels (their layout kept per group page: the workspace's scope "group:<name>").
 import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { ArtifactLinks } from "./artifact-links.js";
@@ -47,7 +48,7 @@ export function GroupPage({ project, group }) {
         </section>
       </section>
       <${Workspace} project=${project} filters=${{ group }} defaultBy=${["job_type"]} scope="group"
-        title=${html`<h2>Runs by job type, and their charts</h2>`} />
+        layoutScope=${`group:${group}`} title=${html`<h2>Runs by job type, and their charts</h2>`} />
     </div>`;
 }
 

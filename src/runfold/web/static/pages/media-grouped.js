@@ -3,6 +3,7 @@
 // them) the values of its runs side by side at one step, chosen with the panel's
 // slider: the folds or seeds of one experiment compared at a glance. Without grouping,
 // one cell per run. Runs past the panel's limit, and hidden groups, are named on it.
+// The step picked is kept in the address (step.<media key>=N, pages/media.js).
 import { enc, getJSON } from "../lib/api.js";
 import { colorFor } from "../lib/colors.js";
 import { KIND_LABELS, kindOfType, orderKeys, stepIndexAt } from "../lib/media.js";
@@ -10,7 +11,7 @@ import { leftOutNote, mediaFilters, mediaParams, mediaPath, mediaView } from "..
 import { useLiveFetch } from "../lib/live.js";
 import { readView } from "../lib/url.js";
 import { html, useEffect, useMemo, useState } from "../lib/ui.js";
-import { Capped, StepSlider } from "./media.js";
+import { Capped, StepSlider, useStepParam } from "./media.js";
 import { MediaValue } from "./media-view.js";
 
 const FIRST_PANELS = 6;
@@ -70,8 +71,9 @@ function useMediaView(defaultBy) {
 
 function GroupedPanel({ info, ctx }) {
   const { project, by, filters, hiddenGroups } = ctx;
-  const [step, setStep] = useState(null); // null: each run's last value
-  const [asked, setAsked] = useState(null); // the step asked for (after the slider rests)
+  // null: each run's last value; a step picked is kept in the address (step.<key>=N)
+  const [step, setStep] = useStepParam(info.key);
+  const [asked, setAsked] = useState(step); // the step asked for (after the slider rests)
   const [limit, setLimit] = useState(RUNS);
   const path = mediaPath(project, mediaParams({ by, filters }, info.key, asked, limit));
   useEffect(() => {

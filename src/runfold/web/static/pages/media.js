@@ -1,9 +1,12 @@
 // The run page's media: a panel per media key (images, audio, video, HTML, 3-D
 // objects, plotly figures, tables, custom charts), each with a step slider over the
 // steps the key was logged at. A running run's keys and steps refresh with the page.
+// A step picked on a slider (here or on a grouped panel, pages/media-grouped.js) is
+// kept in the address as step.<media key>=N, so a reload or a link shows that step.
 import { enc, getJSON } from "../lib/api.js";
 import { KIND_LABELS, kindOfType, keyPath, orderKeys } from "../lib/media.js";
-import { html, useEffect, useState } from "../lib/ui.js";
+import { readParams, updateParams } from "../lib/url.js";
+import { html, useEffect, useRef, useState } from "../lib/ui.js";
 import { MediaValue } from "./media-view.js";
 
 const FIRST_PANELS = 12;
@@ -48,10 +51,34 @@ export function MediaSection({ project, runId, tick }) {
     </div>`;
 }
 
+export const stepParam = (mediaKey) => `step.${mediaKey}`;
+
+const WRITE_MS = 150; // a slider's drag writes the address once it rests
+
+// [step, setStep]: a media panel's step from the address (null: none there, or not a
+// whole number: the latest); setting it writes the address too (null removes it), once
+// the slider rests (every address change is news to the whole page).
+export function useStepParam(mediaKey) {
+  const [step, setStep] = useState(() => {
+    const text = readParams().get(stepParam(mediaKey));
+    const v = text === null || text.trim() === "" ? NaN : Number(text);
+    return Number.isInteger(v) ? v : null;
+  });
+  const timer = useRef(null);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const set = (next) => {
+    setStep(next);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => updateParams((p) => (next === null ? p.delete(stepParam(mediaKey))
+      : p.set(stepParam(mediaKey), String(next)))), WRITE_MS);
+  };
+  return [step, set];
+}
+
 function MediaPanel({ project, runId, info }) {
   const [body, setBody] = useState(null);
   const [error, setError] = useState(null);
-  const [picked, setPicked] = useState(null); // a step; null follows the last one
+  const [picked, setPicked] = useStepParam(info.key); // a step; null follows the last one
   const [hidden, setHidden] = useState(() => new Set()); // classes turned off in the legend
   useEffect(() => {
     let live = true;

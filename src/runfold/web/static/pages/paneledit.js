@@ -1,7 +1,9 @@
 // Editing the workspace's layout from the keyboard as well as the mouse: a panel's own
 // tools (in its settings drawer: size, section, order, copy, remove), "+ Panel" in a
-// section's heading, and a section's menu (rename, move, remove).
+// section's heading, and a section's menu (rename, move up and down: the keyboard's
+// way of dragging its heading, pages/panelgrid.js; remove).
 import { html, useRef, useState } from "../lib/ui.js";
+import { defaultAxes } from "./panel-parcoords.js";
 import {
   addPanel, duplicatePanel, moveSection, movePanel, PANEL_LABELS, PANEL_TYPES, removePanel, removeSection,
   renameSection, shiftPanel, updatePanel,
@@ -52,7 +54,9 @@ export function PanelTools({ panel, section, layout, edit }) {
 }
 
 // The choices of a new panel: the metric of a line, the summary metric of a bar or a
-// scalar, the x and y of a scatter plot (summary metrics and config values).
+// scalar, the x and y of a scatter plot (summary metrics and config values), the last
+// axis of parallel coordinates (after the config values that vary; the drawer changes
+// them); the run comparer needs none.
 export function AddPanel({ section, edit, keys, summary }) {
   const host = useRef(null);
   const summaryKeys = summary ? summary.summaryKeys : [];
@@ -67,18 +71,16 @@ export function AddPanel({ section, edit, keys, summary }) {
   const metricOptions = type === "line" ? lineKeys : summaryKeys;
   const chosen = metric || metricOptions[0] || "";
   const add = () => {
-    let settings;
-    let m = chosen;
-    if (type === "scatter") {
-      settings = { x: x || columns.find((c) => c.startsWith("config.")) || columns[0], y: y || `summary.${summaryKeys[0]}`, per };
-      m = null;
-    } else if (type === "bar") settings = { per, error: "std" };
-    else if (type === "scalar") settings = {};
-    if (type !== "scatter" && !m) return;
-    let made = null;
-    edit((l) => { const [next, id] = addPanel(l, section.id, type, m, settings); made = id; return next; });
+    const made = newPanel(type, { metric: chosen, x, y, per, columns, summaryKeys, runs: summary ? summary.runs : [] });
+    if (!made) return;
+    let id = null;
+    edit((l) => {
+      const [next, madeId] = addPanel(l, section.id, type, made.metric, made.settings);
+      id = madeId;
+      return next;
+    });
     host.current.open = false;
-    if (made) focusPanel(made);
+    if (id) focusPanel(id);
   };
   const pick = (name, label, value, options, onChange) => html`
     <label>${label} <select name=${name} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
@@ -92,12 +94,31 @@ export function AddPanel({ section, edit, keys, summary }) {
         ${type === "scatter" ? html`
           ${pick("x", "X", x || columns.find((c) => c.startsWith("config.")) || columns[0] || "", columns, setX)}
           ${pick("y", "Y", y || (summaryKeys[0] ? `summary.${summaryKeys[0]}` : ""), columns, setY)}`
-          : pick("metric", "Metric", chosen, metricOptions, setMetric)}
-        ${type === "scatter" || type === "bar" ? pick("per", "One per", per, ["group", "run"], setPer) : null}
-        ${!metricOptions.length && type !== "line" ? html`<p class="muted">No numeric summary yet.</p>` : null}
+          : type === "comparer" ? null
+          : pick("metric", type === "parcoords" ? "Last axis" : "Metric", chosen, metricOptions, setMetric)}
+        ${["scatter", "bar", "comparer"].includes(type) ? pick("per", "One per", per, ["group", "run"], setPer) : null}
+        ${!metricOptions.length && !["line", "comparer"].includes(type)
+          ? html`<p class="muted">No numeric summary yet.</p>` : null}
         <button class="rf-button primary" data-testid="add-panel-apply" onClick=${add}>Add</button>
       </div>
     </details>`;
+}
+
+// {metric, settings} of a new panel of `type` from the menu's choices, or null when it
+// has nothing to show yet.
+function newPanel(type, { metric, x, y, per, columns, summaryKeys, runs }) {
+  if (type === "scatter") {
+    const settings = {
+      x: x || columns.find((c) => c.startsWith("config.")) || columns[0], y: y || `summary.${summaryKeys[0]}`, per,
+    };
+    return { metric: null, settings };
+  }
+  if (type === "parcoords") return { metric: null, settings: { axes: defaultAxes(runs, metric || null) } };
+  if (type === "comparer") return { metric: null, settings: { per, only: true } };
+  if (!metric) return null;
+  if (type === "bar") return { metric, settings: { per, error: "std" } };
+  if (type === "scalar") return { metric, settings: {} };
+  return { metric, settings: undefined };
 }
 
 export function SectionMenu({ section, first, last, edit }) {

@@ -1,7 +1,8 @@
-// The workspace's panels: sections (collapsible, renamable, reorderable) of panels in
-// a grid that fills the width; panels are dragged by their handle to move them, and
-// resized by their corner (or from their settings drawer, with the keyboard). The
-// layout itself is data (lib/workspace.js); `edit(fn)` applies a change to it.
+// The workspace's panels: sections (collapsible, renamable, reordered by dragging their
+// heading) of panels in a grid that fills the width; panels are dragged by their handle
+// to move them, and resized by their corner (or from their settings drawer, with the
+// keyboard). The layout itself is data (lib/workspace.js); `edit(fn)` applies a change
+// to it.
 //
 // Line panels of one open section are fetched in one request (at the page's default
 // settings) once the section comes near the view; a panel with its own settings
@@ -10,14 +11,16 @@ import { NO_STYLE } from "../lib/facets.js";
 import { RUNS_PARAMS, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
 import { html, useMemo, useRef, useState } from "../lib/ui.js";
-import { HEIGHTS, movePanel, panelMatcher, toggleSection, updatePanel } from "../lib/workspace.js";
+import { HEIGHTS, movePanel, panelMatcher, placeSection, toggleSection, updatePanel } from "../lib/workspace.js";
 import { ChartPanel, seriesOf } from "./charts.js";
 import { useNear } from "./chartlife.js";
 import { AddPanel, PanelTools, SectionMenu } from "./paneledit.js";
 import { SummaryPanel } from "./summarypanels.js";
 
 const DRAG_TYPE = "text/x-runfold-panel";
+const SECTION_DRAG_TYPE = "text/x-runfold-section";
 let dragging = null; // the id of the panel being dragged
+let draggingSection = null; // the id of the section being dragged
 
 // Props: layout; edit(fn) (fn: layout → layout); ctx (the line charts' context:
 // project, by, filters, colorOf, labelOf, keys, hidden, defaults, style); summary
@@ -54,10 +57,14 @@ function Section({ section, first, last, layout, edit, ctx, summary, searching }
   const runsCtx = { ...sectionCtx, by: [], hidden: [], style: NO_STYLE, labelOf: (e) => e.name };
   const perRun = (p) => !!p.settings && p.settings.lines === "runs";
   const toggle = () => edit((l) => toggleSection(l, section.id));
+  const drag = useSectionDrag(el, section, edit);
   return html`
     <section class="rf-chart-section ws-section" data-section=${section.id} data-testid="panel-section" ref=${el}
-      aria-label=${section.title}>
-      <h2 class="ws-section-head">
+      aria-label=${section.title} onDragOver=${drag.over} onDragLeave=${drag.leave} onDrop=${drag.drop}>
+      <h2 class="ws-section-head" data-testid="section-head" onPointerDown=${drag.arm} onDragStart=${drag.start}
+        onDragEnd=${drag.end}>
+        <span class="ws-drag ws-section-drag" aria-hidden="true"
+          title="Drag the heading to move this section (or use Move up / Move down in ⋯)">⠿</span>
         <button class="rf-toggle" aria-expanded=${open} data-testid="section-toggle" onClick=${toggle}>
           ${open ? "▾" : "▸"} <span class="ws-section-title">${section.title}</span></button>
         <span class="muted rf-count">${section.shown.length}</span>
@@ -80,6 +87,63 @@ function Section({ section, first, last, layout, edit, ctx, summary, searching }
           or drag one in.</p>` : null}
       </div>` : null}
     </section>`;
+}
+
+// A section is dragged by its heading (not from its menus' fields, where a drag selects
+// text): the heading is draggable from the pointer's press until the drag ends. Dropped
+// on the upper half of another section it goes before it, on the lower half after it.
+function useSectionDrag(el, section, edit) {
+  const clear = () => {
+    for (const s of document.querySelectorAll(".ws-section-before, .ws-section-after")) {
+      s.classList.remove("ws-section-before", "ws-section-after");
+    }
+  };
+  const later = (e) => {
+    const r = el.current.getBoundingClientRect();
+    return e.clientY > r.top + r.height / 2;
+  };
+  return {
+    arm: (e) => {
+      const head = e.currentTarget;
+      if (e.target.closest("input, select, textarea, .ws-pop-body")) return;
+      head.draggable = true;
+      const disarm = () => { if (!draggingSection) head.draggable = false; };
+      window.addEventListener("pointerup", disarm, { once: true });
+    },
+    start: (e) => {
+      if (e.target !== e.currentTarget) return; // a panel's drag, or text
+      draggingSection = section.id;
+      e.dataTransfer.effectAllowed = "move";
+      e.dataTransfer.setData(SECTION_DRAG_TYPE, section.id);
+      requestAnimationFrame(() => el.current && el.current.classList.add("ws-dragging"));
+    },
+    end: (e) => {
+      draggingSection = null;
+      e.currentTarget.draggable = false;
+      el.current?.classList.remove("ws-dragging");
+      clear();
+    },
+    over: (e) => {
+      if (!draggingSection || draggingSection === section.id) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "move";
+      const after = later(e);
+      el.current.classList.toggle("ws-section-after", after);
+      el.current.classList.toggle("ws-section-before", !after);
+    },
+    leave: (e) => {
+      if (!el.current.contains(e.relatedTarget)) el.current.classList.remove("ws-section-before", "ws-section-after");
+    },
+    drop: (e) => {
+      if (!draggingSection || draggingSection === section.id) return;
+      e.preventDefault();
+      const id = draggingSection;
+      const after = later(e);
+      draggingSection = null;
+      clear();
+      edit((l) => placeSection(l, id, section.id, after));
+    },
+  };
 }
 
 function DragHandle({ id }) {

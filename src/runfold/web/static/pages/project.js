@@ -46,7 +46,9 @@ function ReportFromView({ project }) {
     try {
       const view = readView();
       const params = readParams();
-      const settingsOf = (m) => chartFromParams(params, m, CHART_DEFAULTS).settings;
+      // a report's chart takes the settings it knows (not yet a panel's y range)
+      const known = (settings) => Object.fromEntries(Object.keys(CHART_DEFAULTS).map((k) => [k, settings[k]]));
+      const settingsOf = (m) => known(chartFromParams(params, m, CHART_DEFAULTS).settings);
       const blocks = blocksFromView({ view, defaultBy: DEFAULT_BY, metrics: await shownMetrics(project), settingsOf });
       // the charts draw the runs the filter box keeps, as the workspace's panels do
       const drawn = document.querySelector("[data-testid=charts-slot]")?.dataset.filters;

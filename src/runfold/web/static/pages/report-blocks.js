@@ -3,7 +3,7 @@
 // runs tables and group summaries fetch again while one of their runs is running.
 import { enc, getJSON } from "../lib/api.js";
 import { colorFor, groupColor, runColor } from "../lib/colors.js";
-import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
+import { FilterError, parseFilter, splitText, withText } from "../lib/filterexpr.js";
 import { useLiveFetch } from "../lib/live.js";
 import { chartSettings, isImagePath } from "../lib/reportblocks.js";
 import { columnsOf, defaultColumns, exact, lookup, runValue } from "../lib/runvalues.js";
@@ -55,56 +55,46 @@ function ChartBlock({ project, block }) {
     </div>`;
 }
 
-function describe(block) {
+function describe(block, textError) {
   const parts = [];
   if (block.by && block.by.length) parts.push(`grouped by ${block.by.join(", then ")}`);
-  if (block.q) parts.push(`filtered by “${block.q}”`);
-  if (block.filters) parts.push(`runs matching ${JSON.stringify(block.filters)}`);
+  const { text, rest } = splitText(block.filters);
+  const q = textError ? "" : [text, block.q].filter(Boolean).join(" ");
+  if (q) parts.push(`filtered by “${q}”`);
+  if (rest) parts.push(`runs matching ${JSON.stringify(rest)}`);
   return parts.join(" · ");
 }
 
-function useFilter(text) {
+function textError(text) {
   try {
-    return { filter: parseFilter(text), error: null };
+    parseFilter(text);
+    return null;
   } catch (e) {
     if (!(e instanceof FilterError)) throw e;
-    return { filter: null, error: e.message };
+    return e.message;
   }
 }
 
+// The block's runs and group rows as the server picks them from every run of the
+// project: its filter with its text filter `q` ({"$text": q}).
 function RunsBlock({ project, block }) {
   const by = block.by || [];
-  const filters = filtersParam(block.filters);
+  const qError = textError(block.q);
+  const filters = filtersParam(withText(block.filters, qError ? "" : block.q));
   const [body, error] = useLiveFetch(
-    JSON.stringify([project, filters, by]),
+    qError ? null : JSON.stringify([project, filters, by]),
     () => getJSON(`/projects/${enc(project)}/runs`, { filters, limit: RUN_LIMIT, by: by.length ? by : undefined }),
     (b) => running(b.runs),
   );
-  const { filter, error: qError } = useFilter(block.q);
-  const filtering = !!filter && (filter.words.length > 0 || filter.terms.length > 0);
-  const shown = body ? (filtering ? body.runs.filter((r) => matches(r, filter)) : body.runs) : [];
-  // under a text filter the group rows are those of the matching runs, aggregated by the server
-  const ids = filtering && by.length ? shown.map((r) => r.id) : null;
-  const only = ids ? { id: { $in: ids } } : null;
-  const combined = only ? JSON.stringify(block.filters ? { $and: [block.filters, only] } : only) : null;
-  const [filteredGroups, groupsError] = useLiveFetch(
-    body && ids ? JSON.stringify([project, combined, by]) : null,
-    () => getJSON(`/projects/${enc(project)}/groups`, { by, filters: combined }), () => false,
-  );
-  const failure = error || groupsError;
-  if (failure) return html`<p class="error" role="alert">${String(failure.message || failure)}</p>`;
+  if (error) return html`<p class="error" role="alert">${String(error.message || error)}</p>`;
   if (qError) return html`<p class="error" role="alert">This table's filter “${block.q}” does not parse: ${qError}</p>`;
   if (!body) return html`<p class="loading">Loading runs…</p>`;
   const columnIds = block.columns && block.columns.length ? block.columns : defaultColumns(columnsOf(body.runs));
   const columns = columnIds.map((id) => ({
     id, label: id.replace(/^(config|summary)\./, ""), summary: id.startsWith("summary."),
   }));
-  const groups = by.length ? (ids ? filteredGroups && filteredGroups.groups : body.groups) : null;
-  // colours by index among all the table's groups (or runs), as the workspace and the charts pick them
-  const colorAt = new Map(
-    (by.length ? body.groups || [] : body.runs).map((x, i) => [JSON.stringify(x.key || x.id), i]),
-  );
-  const caption = describe(block);
+  const groups = by.length ? body.groups || [] : null;
+  const caption = describe(block, qError);
   return html`
     <div class="rf-block-runs">
       ${caption ? html`<p class="muted note">${caption}</p>` : null}
@@ -116,16 +106,16 @@ function RunsBlock({ project, block }) {
           </tr></thead>
           <tbody>
             ${by.length
-              ? (groups || []).map((g, i) => html`<${GroupLine} project=${project} group=${g} by=${by}
-                  columns=${columns} color=${groupColor(colorAt.get(JSON.stringify(g.key)) ?? i)} />`)
-              : shown.map((r, i) => html`<${RunLine} project=${project} run=${r} columns=${columns}
-                  color=${runColor(colorAt.get(JSON.stringify(r.id)) ?? i)} />`)}
+              ? groups.map((g, i) => html`<${GroupLine} project=${project} group=${g} by=${by}
+                  columns=${columns} color=${groupColor(i)} />`)
+              : body.runs.map((r, i) => html`<${RunLine} project=${project} run=${r} columns=${columns}
+                  color=${runColor(i)} />`)}
           </tbody>
         </table>
       </div>
-      ${by.length && ids && !groups ? html`<p class="loading">Loading groups…</p>` : null}
-      <p class="muted note" data-testid="report-runs-count">${shown.length} of ${body.total} runs${
-        groups ? ` in ${groups.length} ${groups.length === 1 ? "group" : "groups"}` : ""}</p>
+      <p class="muted note" data-testid="report-runs-count">${body.total} ${body.total === 1 ? "run" : "runs"}${
+        groups ? ` in ${groups.length} ${groups.length === 1 ? "group" : "groups"}` : ""}${
+        !by.length && body.total > body.runs.length ? ` (the first ${body.runs.length} listed)` : ""}</p>
     </div>`;
 }
 

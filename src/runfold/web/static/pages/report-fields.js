@@ -1,10 +1,12 @@
 // The editor's fields for each block type. Each gets its block and onChange(newBlock);
-// fields whose text must parse first (a JSON run filter) report what to fix through
+// fields whose text must parse first (the run filter) report what to fix through
 // onInvalid(text | null) and leave the block as it was until the text parses.
 import { enc, getJSON } from "../lib/api.js";
 import { LINES, SHADINGS, SHADING_LABELS } from "../lib/bands.js";
-import { chartSettings, joinKeys, parseFilterJSON, splitKeys } from "../lib/reportblocks.js";
+import { FilterError, parseFilter, splitText, withText } from "../lib/filterexpr.js";
+import { chartSettings, joinKeys, splitKeys } from "../lib/reportblocks.js";
 import { html, useEffect, useState } from "../lib/ui.js";
+import { FilterInput } from "./tabletools.js";
 
 const X_AXES = [["_step", "step"], ["_timestamp", "wall time"], ["_runtime", "relative time (s)"]];
 const GROUP_FIELDS = ["group", "job_type", "state", "host", "name", "tags"];
@@ -22,28 +24,40 @@ function KeysField({ uid, label, name, keys, onChange, placeholder, options = GR
     </label>`;
 }
 
-function FilterField({ filters, onChange, onInvalid }) {
-  const [text, setText] = useState(() => (filters ? JSON.stringify(filters) : ""));
+// The run filter: the workspace's filter box. Its text is stored as {"$text": text}
+// (the server's filter language), beside any part of a filter written as JSON
+// before the box that no term says (shown, and removable). A runs block's older
+// text filter (`q`) joins the box's text. Nothing changes until the box is edited.
+function FilterField({ filters, q = "", onChange, onInvalid }) {
+  const [start] = useState(() => splitText(filters));
+  const [text, setText] = useState(() => [start.text, q].filter(Boolean).join(" "));
+  const [rest, setRest] = useState(start.rest);
   const [error, setError] = useState(null);
-  const input = (t) => {
-    setText(t);
+  const apply = (t, r) => {
     try {
-      const value = parseFilterJSON(t);
-      setError(null);
-      onInvalid(null);
-      onChange(value);
+      parseFilter(t);
     } catch (e) {
+      if (!(e instanceof FilterError)) throw e;
       setError(e.message);
       onInvalid(e.message);
+      return;
     }
+    setError(null);
+    onInvalid(null);
+    onChange(withText(r, t));
   };
   return html`
-    <label class="rf-field rf-wide"><span>Run filter (JSON, as the API's <code>filters</code>; empty: every run)</span>
-      <textarea name="filters" rows="2" spellcheck="false" placeholder='{"group": "exp-1", "config.lr": {"$lt": 0.1}}'
-        aria-invalid=${error ? "true" : "false"} value=${text}
-        onInput=${(e) => input(e.currentTarget.value)}></textarea>
-      ${error ? html`<span class="error inline" role="alert" data-testid="filter-json-error">${error}</span>` : null}
-    </label>`;
+    <div class="rf-field rf-wide rf-filter-field">
+      <label><span>Run filter (as the workspace's filter box: words, or terms like config.lr>0.01
+        state!=crashed; empty: every run)</span>
+        <${FilterInput} name="filter" value=${text} error=${error} label="Run filter"
+          onInput=${(t) => { setText(t); apply(t, rest); }} /></label>
+      ${rest ? html`<span class="muted" data-testid="filter-rest">and only the runs matching
+        <code>${JSON.stringify(rest)}</code> (a filter written as JSON)
+        <button class="rf-link" data-testid="filter-rest-remove"
+          onClick=${() => { setRest(null); apply(text, null); }}>Remove</button></span>` : null}
+      ${error ? html`<span class="error inline" role="alert" data-testid="filter-error">${error}</span>` : null}
+    </div>`;
 }
 
 function MarkdownFields({ block, onChange }) {
@@ -114,16 +128,13 @@ function RunsFields({ uid, block, info, onChange, onInvalid }) {
   const columns = columnOptions(info.runs);
   return html`
     <div class="rf-fields">
-      <label class="rf-field rf-wide">Text filter (as the runs table's: words, or terms like config.lr>0.01)
-        <input name="q" value=${block.q} placeholder="state!=crashed config.lr<0.1"
-          onInput=${(e) => onChange({ ...block, q: e.currentTarget.value })} /></label>
       <${KeysField} uid=${uid} label="Group by (empty: one row per run)" name="runs-by" keys=${block.by}
         placeholder="group, job_type" onChange=${(by) => onChange({ ...block, by })} />
       <${KeysField} uid=${uid} label="Columns (empty: the varying config and the summary)" name="columns"
         keys=${block.columns} placeholder="config.lr, summary.loss" options=${columns}
         onChange=${(cols) => onChange({ ...block, columns: cols })} />
-      <${FilterField} filters=${block.filters} onChange=${(filters) => onChange({ ...block, filters })}
-        onInvalid=${onInvalid} />
+      <${FilterField} filters=${block.filters} q=${block.q}
+        onChange=${(filters) => onChange({ ...block, filters, q: "" })} onInvalid=${onInvalid} />
     </div>`;
 }
 

@@ -3,22 +3,25 @@
 // workspace and (scoped) by the group page. `compact`: the workspace's sidebar (name,
 // state, colour, eye and the grouping tree); `source`: runs the page fetched already
 // ({data, error, reload}), so the page's panels and this table read one answer.
+// The filter box and a sort of more runs than were fetched go to the server, which
+// answers over all the project's runs, a page at a time (pages/runpages.js).
 import { getJSON, enc } from "../lib/api.js";
 import { html, useEffect, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { groupColor, runColor } from "../lib/colors.js";
 import { groupColors } from "../lib/facets.js";
-import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
+import { FilterError, parseFilter, withText } from "../lib/filterexpr.js";
 import { columnsOf, compare, defaultColumns, exact, flatten, lookup, runValue, same } from "../lib/runvalues.js";
 import { readView, writeView } from "../lib/url.js";
 import { groupLabel } from "../lib/workspace.js";
 import { Failure, fmt, when } from "./common.js";
 import { useChartStyle } from "./chartstyle.js";
+import { useRunPool, useRunsById, useSettled } from "./runpages.js";
 import { SelectionBar, Toolbar } from "./tabletools.js";
 
 export { exact, flatten };
 
-const RUN_LIMIT = 1000;
-const PAGE_ROWS = 50; // rows drawn at once; "Show more" draws the next page
+const PAGE_ROWS = 50; // rows drawn at once; "Show more" draws the next page (and fetches more)
+const SETTLE_MS = 120; // the filter box asks the server once typing rests
 const STATE_ORDER = ["running", "crashed", "failed", "finished"];
 export const AGGREGATES = [
   ["mean", "mean"], ["mean_std", "mean ± std"], ["min", "min"], ["max", "max"],
@@ -66,10 +69,9 @@ function useFilter(text) {
 
 export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = true, compact = false, source }) {
   const [view, setView] = useState(() => readView());
-  const [ownData, setData] = useState(null);
-  const [groupData, setGroupData] = useState(null); // {key, groups}
+  const [groupData, setGroupData] = useState(null); // {key, groups}: all the page's groups
+  const [filteredGroups, setFilteredGroups] = useState(null); // {by, groups}: those the filter keeps
   const [error, setError] = useState(null);
-  const [filteredGroups, setFilteredGroups] = useState(null);
   const [selected, setSelected] = useState(() => new Set());
   const [reload, setReload] = useState(0);
   const [rows, setRows] = useState(PAGE_ROWS);
@@ -81,18 +83,22 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
 
   const requestedBy = view.by === null ? defaultBy : view.by;
   const filterText = filters ? JSON.stringify(filters) : "";
+  const sortDesc = view.sort.startsWith("-");
+  const sortCol = sortDesc ? view.sort.slice(1) : view.sort;
 
-  // The runs, and apart from them the group rows of the grouping asked for: turning
-  // grouping off needs no request, and on only the small group rows.
-  useEffect(() => {
-    if (source) return undefined;
-    let live = true;
-    getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
-      .then((body) => { if (live) { setData(body); setError(null); } },
-        (e) => { if (live) setError(e); });
-    return () => { live = false; };
-  }, [project, filterText, reload, !!source]);
-  const data = source ? source.data : ownData;
+  // The page's runs (the workspace's `source`, or fetched here), which give runs
+  // their colours; and, under the filter box, the runs it keeps, which the server
+  // picks among all the project's runs ({"$text": ...}), once typing rests.
+  const all = useRunPool(project, filters || null, null, reload, source ? source.data : undefined);
+  const { filter, error: filterError } = useFilter(view.q);
+  const filtering = filter.words.length > 0 || filter.terms.length > 0;
+  const q = useSettled(filtering ? view.q.trim() : "", SETTLE_MS);
+  // the server sorts when the table has not every run (else the rows sort here)
+  const incomplete = !!all.body && all.body.total > all.body.runs.length;
+  const order = incomplete && sortCol ? view.sort : null;
+  const own = !!q || !!order;
+  const kept = useRunPool(project, withText(filters, q), order, reload, own ? undefined : all.body);
+  const data = all.body;
   useRowHover();
   const groupsKey = JSON.stringify([project, filterText, requestedBy, reload]);
   useLayoutEffect(() => { // sent as the view changes, before the frame is painted
@@ -120,72 +126,75 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     return { ...c, defaults: defaultColumns(c) };
   }, [data]);
 
-  const { filter, error: filterError } = useFilter(view.q);
-  const filtering = filter.words.length > 0 || filter.terms.length > 0;
-  const shown = useMemo(() => (filtering ? runs.filter((r) => matches(r, filter)) : runs), [data, filter]);
-
-  // Under a filter the group rows are those of the matching runs only, aggregated
-  // by the server like any other group row.
+  // Under a filter the group rows are those of the matching runs only (all of them,
+  // not only those fetched), aggregated by the server like any other group row.
+  const filteredKey = q && grouped ? JSON.stringify([project, filterText, q, rowsBy, reload]) : null;
   useEffect(() => {
-    setFilteredGroups(null);
-    if (!filtering || !grouped) return undefined;
+    if (!filteredKey) return undefined;
     let live = true;
-    const ids = { id: { $in: shown.map((r) => r.id) } };
-    const combined = filters ? { $and: [filters, ids] } : ids;
-    const timer = setTimeout(() => {
-      getJSON(`/projects/${enc(project)}/groups`, { by: rowsBy, filters: JSON.stringify(combined) })
-        .then((body) => { if (live) setFilteredGroups(body.groups); }, (e) => { if (live) setError(e); });
-    }, 150);
-    return () => { live = false; clearTimeout(timer); };
-  }, [shown, JSON.stringify(rowsBy), grouped ? 1 : 0]);
+    getJSON(`/projects/${enc(project)}/groups`, { by: rowsBy, filters: JSON.stringify(withText(filters, q)) })
+      .then((body) => { if (live) setFilteredGroups({ by: JSON.stringify(rowsBy), groups: body.groups }); },
+        (e) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [filteredKey]);
 
+  const shown = kept.body ? kept.body.runs : [];
+  const shownTotal = kept.body ? kept.body.total : 0;
+  const runIndex = new Map(runs.map((r, i) => [r.id, i]));
+  const byId = new Map([...runs, ...shown].map((r) => [r.id, r]));
+  const hidden = new Set(view.hide);
+  // the group rows the filter keeps: the last answer for this grouping, until the next
+  const keptGroups = filteredGroups && filteredGroups.by === JSON.stringify(rowsBy) ? filteredGroups.groups : [];
+  const openGroups = grouped ? (q ? keptGroups : grouped)
+    .filter((g) => view.open.includes(JSON.stringify(g.key))) : [];
+  const fetched = useRunsById(project, openGroups.flatMap((g) => g.runs), byId);
+  for (const [id, r] of fetched) if (!byId.has(id)) byId.set(id, r);
+
+  const failure = error || all.error || kept.error;
   if (source && source.error) return null; // the page says it once
-  if (error) return html`<${Failure} error=${error} />`;
-  if (!data || (rowsBy.length > 0 && !grouped) || (by.length > 0 && !groupData)) {
+  if (failure) return html`<${Failure} error=${failure} />`;
+  if (!data || !kept.body || (rowsBy.length > 0 && !grouped) || (by.length > 0 && !groupData)) {
     return html`<p class="loading">Loading runs…</p>`;
   }
 
   const columns = (view.cols ?? cols.defaults).map((id) => ({
     id, label: id.replace(/^(config|summary)\./, ""), kind: id.startsWith("summary.") ? "summary" : "config",
   }));
-  const sortDesc = view.sort.startsWith("-");
-  const sortCol = sortDesc ? view.sort.slice(1) : view.sort;
   const onSort = (col) => setView((v) => ({ ...v, sort: v.sort === col ? `-${col}` : col }));
   const sortRuns = (list) => {
     if (!sortCol) return list;
     return [...list].sort((a, b) => compare(runValue(a, sortCol), runValue(b, sortCol), sortDesc));
   };
-  const runIndex = new Map(runs.map((r, i) => [r.id, i]));
-  const byId = new Map(runs.map((r) => [r.id, r]));
-  const hidden = new Set(view.hide);
   const toggleHide = (key) => update({ hide: hidden.has(key) ? view.hide.filter((k) => k !== key) : [...view.hide, key] });
   const toggleSelect = (ids, on) => setSelected((prev) => {
     const next = new Set(prev);
     for (const id of ids) if (on) next.add(id); else next.delete(id);
     return next;
   });
+  // a run past the page's first runs takes its place among those listed, as its line
+  // takes its place among the chart's lines (charts.js colorFor)
+  const colorOfRun = (id) => runColor(runIndex.get(id) ?? shown.findIndex((r) => r.id === id));
 
   let body;
   let groupRows = null;
   let drawn = 0;
   if (grouped) {
     const colors = groupColors(grouped.map((g) => g.key), rowsBy, chartStyle);
-    const all = grouped.map((g, i) => ({ ...g, color: colors[i] }));
-    const colorOf = new Map(all.map((g) => [JSON.stringify(g.key), g.color]));
-    const source = filtering ? (filteredGroups || []) : grouped;
-    groupRows = source.map((g) => ({ ...g, color: colorOf.get(JSON.stringify(g.key)) || groupColor(0) }));
+    const everyGroup = grouped.map((g, i) => ({ ...g, color: colors[i] }));
+    const colorOf = new Map(everyGroup.map((g) => [JSON.stringify(g.key), g.color]));
+    const rowsOf = q ? keptGroups : grouped;
+    groupRows = rowsOf.map((g) => ({ ...g, color: colorOf.get(JSON.stringify(g.key)) || groupColor(0) }));
     if (sortCol) {
       const gv = (g) => groupValue(g, sortCol, view.agg, byId);
       groupRows.sort((x, y) => compare(gv(x), gv(y), sortDesc));
     }
-    const shownIds = new Set(shown.map((r) => r.id));
     body = groupRows.slice(0, rows).map((g) => {
       const keyText = JSON.stringify(g.key);
       const open = view.open.includes(keyText);
       const toggle = () => update({
         open: open ? view.open.filter((k) => k !== keyText) : [...view.open, keyText],
       });
-      const memberIds = g.runs.filter((id) => shownIds.has(id));
+      const memberIds = g.runs;
       const members = open ? sortRuns(memberIds.map((id) => byId.get(id)).filter(Boolean)) : [];
       drawn += 1;
       return html`
@@ -197,17 +206,24 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
         ${members.map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r} compact=${compact}
           columns=${columns} color=${g.color} member=${true} hidden=${hidden.has(runHideKey(r.id))}
           onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
-          onCheck=${(on) => toggleSelect([r.id], on)} />`)}`;
+          onCheck=${(on) => toggleSelect([r.id], on)} />`)}
+        ${open && members.length < memberIds.length ? html`<tr class="member"><td></td>
+          <td colspan="2" class="muted loading">Loading ${memberIds.length - members.length} more runs…</td></tr>` : null}`;
     });
   } else {
-    const list = sortRuns(shown);
+    const list = order ? shown : sortRuns(shown); // sorted by the server when it has more
     drawn = Math.min(rows, list.length);
     body = list.slice(0, rows).map((r) => html`<${RunRow} key=${r.id} project=${project} run=${r} compact=${compact}
-      columns=${columns} color=${runColor(runIndex.get(r.id))} hidden=${hidden.has(runHideKey(r.id))}
+      columns=${columns} color=${colorOfRun(r.id)} hidden=${hidden.has(runHideKey(r.id))}
       onHide=${() => toggleHide(runHideKey(r.id))} checked=${selected.has(r.id)}
       onCheck=${(on) => toggleSelect([r.id], on)} />`);
   }
-  const total = groupRows ? groupRows.length : shown.length;
+  const total = groupRows ? groupRows.length : shownTotal;
+  const showMore = () => {
+    const next = rows + PAGE_ROWS;
+    if (!groupRows && next > shown.length) kept.more();
+    setRows(next);
+  };
 
   const head = (id, label, cls = "") => html`
     <th class=${`${cls} ${sortCol === id ? "sorted" : ""}`} data-col=${id} onClick=${() => onSort(id)}
@@ -221,16 +237,15 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
     .filter((g) => g.key[gi] !== null && g.runs.length && g.runs.every((id) => selected.has(id)))
     .map((g) => g.key[gi]);
   const groupNames = [...new Set(runs.map((r) => r.group).filter((g) => g !== null && g !== undefined))].sort();
+  const count = q ? shownTotal : data.total;
 
   return html`
-    <div class=${`runs-table${compact ? " compact" : ""}`}>
+    <div class=${`runs-table${compact ? " compact" : ""}`} aria-busy=${kept.stale ? "true" : "false"}>
       <${Toolbar} by=${by} cols=${cols} view=${view} update=${update} filterError=${filterError} compact=${compact}
-        counts=${{ runs: shown.length, total: data.total, groups: groupRows ? groupRows.length : null }} />
+        counts=${{ runs: count, total: data.total, groups: groupRows ? groupRows.length : null }} />
       <${SelectionBar} project=${project} selected=${selected} groups=${selectedGroups} groupNames=${groupNames}
         clear=${() => setSelected(new Set())}
-        onMoved=${() => { setSelected(new Set()); if (source) source.reload(); else setReload((n) => n + 1); }} />
-      ${data.total > runs.length ? html`<p class="note muted" data-testid="truncated">
-        Showing the first ${runs.length} of ${data.total} runs.</p>` : null}
+        onMoved=${() => { setSelected(new Set()); if (source) source.reload(); setReload((n) => n + 1); }} />
       <div class="table-wrap">
         <table class="grid runs" data-testid="runs-table">
           <thead>
@@ -258,10 +273,10 @@ export function RunsTable({ project, filters, defaultBy, autoOff, groupLinks = t
           <tbody>${body}</tbody>
         </table>
       </div>
-      ${total > drawn ? html`<p class="note"><button class="rf-link" data-testid="show-more"
-        onClick=${() => setRows(rows + PAGE_ROWS)}>Show ${Math.min(PAGE_ROWS, total - drawn)} more</button>
+      ${total > drawn ? html`<p class="note"><button class="rf-link" data-testid="show-more" disabled=${kept.busy}
+        onClick=${showMore}>${kept.busy ? "Loading…" : `Show ${Math.min(PAGE_ROWS, total - drawn)} more`}</button>
         <span class="muted">(${drawn} of ${total} ${groupRows ? "groups" : "runs"} shown)</span></p>` : null}
-      ${shown.length === 0 ? html`<p class="muted" data-testid="no-runs">No runs match${view.q ? ` “${view.q}”` : ""}.</p>` : null}
+      ${count === 0 ? html`<p class="muted" data-testid="no-runs">No runs match${view.q ? ` “${view.q}”` : ""}.</p>` : null}
     </div>`;
 }
 

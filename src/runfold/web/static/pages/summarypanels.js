@@ -1,14 +1,17 @@
 // The workspace's summary panels: a bar chart (a summary metric per run or group,
 // with the group's std or stderr as error bars), a scatter plot (two summary metrics
-// or config values, a point per run or per group with std error bars) and a scalar
-// (one number with its groups' spread). Groups' numbers are the server's aggregates
-// (lib/panelstats.js), so each panel plots what runfold.Api().groups() gives.
+// or config values, a point per run or per group with std error bars), a scalar
+// (one number with its groups' spread), parallel coordinates (pages/panel-parcoords.js)
+// and the run comparer (pages/panel-comparer.js). Groups' numbers are the server's
+// aggregates (lib/panelstats.js), so each panel plots what runfold.Api().groups() gives.
 import { fmtNum } from "../lib/series.js";
 import { barRows, extent, niceTicks, scalarOf, scatterPoints } from "../lib/panelstats.js";
 import { compare, runValue } from "../lib/runvalues.js";
 import { html, useEffect, useLayoutEffect, useRef, useState } from "../lib/ui.js";
 import { PANEL_LABELS, updatePanel } from "../lib/workspace.js";
 import { Drawer } from "./chartparts.js";
+import { ComparerPanel } from "./panel-comparer.js";
+import { axisLabel, ParcoordsPanel, ParcoordsSettings } from "./panel-parcoords.js";
 
 // What each panel plots, for tests: window.__runfoldPanels[panel id].
 const debug = (window.__runfoldPanels = window.__runfoldPanels || {});
@@ -21,7 +24,7 @@ export function SummaryPanel({ panel, data, edit, head, tools }) {
   const per = data.grouped && s.per !== "run" ? "group" : "run";
   const set = (patch) => edit((l) => updatePanel(l, panel.id, patch));
   const setting = (k, v) => set({ settings: { ...s, [k]: v } });
-  const title = panel.type === "scatter" ? `${s.y || "?"} vs ${s.x || "?"}` : panel.metric;
+  const title = titleOf(panel, data);
   const pick = (name, label, value, options, onChange) => html`
     <label>${label} <select name=${name} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
       ${Object.entries(options).map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select></label>`;
@@ -39,16 +42,32 @@ export function SummaryPanel({ panel, data, edit, head, tools }) {
             ${panel.type === "scatter" ? html`
               ${pick("x", "X", s.x || "", columns, (v) => setting("x", v))}
               ${pick("y", "Y", s.y || "", columns, (v) => setting("y", v))}`
+              : panel.type === "parcoords"
+                ? html`<${ParcoordsSettings} panel=${panel} data=${data} setting=${setting} />`
+              : panel.type === "comparer" ? null
               : pick("metric", "Metric", panel.metric || "", metrics, (v) => set({ metric: v }))}
-            ${panel.type !== "scalar" ? pick("per", "One per", s.per || "group", perOptions, (v) => setting("per", v)) : null}
+            ${!["scalar", "parcoords"].includes(panel.type)
+              ? pick("per", "One per", s.per || "group", perOptions, (v) => setting("per", v)) : null}
             ${panel.type === "bar" ? pick("error", "Error bars", s.error || "std", ERRORS, (v) => setting("error", v)) : null}
           <//>
         </div>
       </div>
-      ${panel.type === "bar" ? html`<${Bars} panel=${panel} data=${data} per=${per} />`
+      ${data.loading ? html`<p class="loading">Loading…</p>`
+        : panel.type === "bar" ? html`<${Bars} panel=${panel} data=${data} per=${per} />`
         : panel.type === "scatter" ? html`<${Scatter} panel=${panel} data=${data} per=${per} />`
+        : panel.type === "parcoords" ? html`<${ParcoordsPanel} panel=${panel} data=${data} />`
+        : panel.type === "comparer"
+          ? html`<${ComparerPanel} panel=${panel} data=${data} per=${per} setting=${setting} />`
         : html`<${Scalar} panel=${panel} data=${data} />`}
     </div>`;
+}
+
+function titleOf(panel, data) {
+  const s = panel.settings || {};
+  if (panel.type === "scatter") return `${s.y || "?"} vs ${s.x || "?"}`;
+  if (panel.type === "parcoords") return (s.axes || []).map(axisLabel).join(" · ") || "no axes";
+  if (panel.type === "comparer") return data.grouped && s.per !== "run" ? "Groups side by side" : "Runs side by side";
+  return panel.metric;
 }
 
 function sortedRows(rows, items, per, sort) {

@@ -1,9 +1,23 @@
 // The runs table's tools: the Group control with the filter box, the column picker
-// and the bar that acts on selected runs (compare, move to a group).
+// and the bar that acts on selected runs (compare, move to a group). The filter box
+// itself (FilterInput) is also the report editor's run filter.
 import { enc, sendJSON } from "../lib/api.js";
 import { html, useState } from "../lib/ui.js";
 
 const GROUP_FIELDS = ["group", "job_type", "state", "host", "name", "tags"];
+const FILTER_HELP = `Words search name, group and tags. Terms: field=value, !=, >, >=, <, <=, ~regex on
+run fields (state, group, job_type, host, tags, name), config.<path> and summary.<key>.
+The server applies it to every run of the project.`;
+
+// The filter box (the workspace's, the group page's and the report editor's): words,
+// or terms like config.lr>0.01 state!=crashed (lib/filterexpr.js); `error`: what is
+// wrong with the text, shown by the caller under it.
+export function FilterInput({ value, onInput, error, placeholder, name = "q", label = "Filter runs" }) {
+  return html`<input type="search" class="filter" name=${name} data-testid="filter" aria-label=${label}
+    placeholder=${placeholder || "Filter: words, or config.lr>0.01 state!=crashed"}
+    aria-invalid=${error ? "true" : "false"} title=${FILTER_HELP}
+    value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`;
+}
 
 // compact: the workspace's sidebar (no column picker: the full table has it).
 export function Toolbar({ by, cols, view, update, counts, filterError, compact = false }) {
@@ -15,12 +29,8 @@ export function Toolbar({ by, cols, view, update, counts, filterError, compact =
   return html`
     <div class="toolbar" data-testid="group-control">
       <span class="filter-box">
-        <input type="search" class="filter" placeholder=${compact ? "Filter runs: words, state=failed, config.lr>0.01"
-          : "Filter: words, or config.lr>0.01 state!=crashed"}
-          aria-label="Filter runs" aria-invalid=${filterError ? "true" : "false"} data-testid="filter"
-          title="Words search name, group and tags. Terms: field=value, !=, >, >=, <, <=, ~regex on
-run fields (state, group, job_type, host, tags, name), config.<path> and summary.<key>."
-          value=${view.q} onInput=${(e) => update({ q: e.currentTarget.value })} />
+        <${FilterInput} value=${view.q} error=${filterError} onInput=${(q) => update({ q })}
+          placeholder=${compact ? "Filter runs: words, state=failed, config.lr>0.01" : undefined} />
       </span>
       <span class="label">Group by</span>
       <span class="chips" data-testid="group-chips">

@@ -23,7 +23,9 @@ const viewURL = (id, query) => `${window.location.pathname}?${query ? `${query}&
 
 // {layout, edit(fn), reset(), state ("loading"|"saving"|"saved"|"edited"|"error"), view, error,
 //  saveAs(name), saveView(), deleteView()}
-export function useLayout(project, keys, { saved, viewId }) {
+// `scope`: the page whose layout it is ("" the project's workspace, "group:<name>" a
+// group page's: GET/PUT /projects/<p>/workspace?scope=...).
+export function useLayout(project, keys, { saved, viewId, scope = "" }) {
   const [base, setBase] = useState({ loaded: false, layout: null, view: null, error: null });
   const [layout, setLayout] = useState(null);
   const [state, setState] = useState("loading");
@@ -44,10 +46,10 @@ export function useLayout(project, keys, { saved, viewId }) {
         }
         done(v.spec, v);
       }, fail);
-    } else if (saved) getJSON(`/projects/${enc(project)}/workspace`).then((w) => done(w.spec, null), fail);
+    } else if (saved) getJSON(`/projects/${enc(project)}/workspace`, { scope }).then((w) => done(w.spec, null), fail);
     else done(null, null);
     return () => { live = false; };
-  }, [project, viewId, saved]);
+  }, [project, viewId, saved, scope]);
 
   useEffect(() => { // the layout shown: the saved one (or the automatic one) with new metrics taken in
     if (!base.loaded || !keys) return;
@@ -59,7 +61,8 @@ export function useLayout(project, keys, { saved, viewId }) {
     setState(base.error ? "error" : "saved");
   }, [base, keys && keys.join("\n")]);
 
-  const put = (next) => sendJSON("PUT", `/projects/${enc(project)}/workspace`, { spec: next ? { layout: next } : null });
+  const put = (next) => sendJSON("PUT", `/projects/${enc(project)}/workspace${scope ? `?scope=${enc(scope)}` : ""}`,
+    { spec: next ? { layout: next } : null });
   const flush = () => {
     clearTimeout(timer.current);
     const next = pending.current;
@@ -118,6 +121,21 @@ export function useLayout(project, keys, { saved, viewId }) {
 }
 
 const STATE_TEXT = { loading: "Loading…", saving: "Saving…", saved: "Saved", edited: "Edited: not saved", error: "Not saved" };
+
+// A page without named views (a group page): whether its layout is saved, and a way
+// back to the automatic one.
+export function LayoutBar({ layout }) {
+  const [confirming, setConfirming] = useState(false);
+  return html`
+    <span class="ws-views-bar">
+      <span class="muted ws-save-state" role="status" data-testid="save-state" data-state=${layout.state}>
+        ${STATE_TEXT[layout.state] || ""}</span>
+      ${confirming ? html`<span>Back to the automatic sections and panels?</span>
+        <button data-testid="layout-reset-yes" onClick=${() => { layout.reset(); setConfirming(false); }}>Reset</button>
+        <button onClick=${() => setConfirming(false)}>Keep</button>`
+        : html`<button data-testid="layout-reset" onClick=${() => setConfirming(true)}>Reset layout…</button>`}
+    </span>`;
+}
 
 export function ViewsMenu({ project, layout }) {
   const host = useRef(null);

@@ -7,9 +7,10 @@
 import { enc, getJSON } from "../lib/api.js";
 import { colorFor, runColor } from "../lib/colors.js";
 import { effectiveStyle, groupColors } from "../lib/facets.js";
-import { FilterError, matches, parseFilter } from "../lib/filterexpr.js";
+import { FilterError, matches, parseFilter, withText } from "../lib/filterexpr.js";
 import { columnsOf } from "../lib/runvalues.js";
-import { html, useEffect, useMemo, useState } from "../lib/ui.js";
+import { useLiveFetch } from "../lib/live.js";
+import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { readParams, readView, updateParams } from "../lib/url.js";
 import { groupLabel, viewFilters } from "../lib/workspace.js";
 import { DEFAULT_SETTINGS } from "./charts.js";
@@ -19,7 +20,7 @@ import { MediaGroups } from "./media-grouped.js";
 import { PanelGrid } from "./panelgrid.js";
 import { WorkspaceTools } from "./paneltools.js";
 import { RunsSidebar } from "./sidebar.js";
-import { useLayout, ViewsMenu } from "./views.js";
+import { LayoutBar, useLayout, ViewsMenu } from "./views.js";
 
 const RUN_LIMIT = 1000;
 const SETTLE_MS = 120;
@@ -53,21 +54,32 @@ function useAddress() {
 }
 
 // The runs of the page (its own filters, e.g. a group page's group), fetched once for
-// the sidebar, the table and the summary panels.
-function useRuns(project, filters) {
-  const [state, setState] = useState({ data: null, error: null });
+// the sidebar, the table and the summary panels, and again every 5 s while
+// `follow.current(answer)` says so (a run the summary panels show is running).
+// data.refresh counts the answers after the first (live ones, or a reload).
+function useRuns(project, filters, follow) {
   const [tick, setTick] = useState(0);
   const filterText = filters ? JSON.stringify(filters) : "";
-  useEffect(() => {
-    let live = true;
-    getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
-      .then((data) => live && setState({ data, error: null }), (error) => live && setState({ data: null, error }));
-    return () => { live = false; };
-  }, [project, filterText, tick]);
-  return useMemo(() => ({ ...state, reload: () => setTick((t) => t + 1) }), [state]);
+  const base = JSON.stringify([project, filterText]);
+  const count = useRef({ base: null, n: -1 });
+  const load = () => getJSON(`/projects/${enc(project)}/runs`, { filters: filterText || undefined, limit: RUN_LIMIT })
+    .then((body) => {
+      const c = count.current;
+      if (c.base !== base) Object.assign(c, { base, n: -1 });
+      c.n += 1;
+      return { ...body, refresh: c.n };
+    });
+  const following = useRef(false); // the last answer is followed
+  const isLive = (body) => { following.current = follow.current(body); return following.current; };
+  const [data, error] = useLiveFetch(`${base}\n${tick}`, load, isLive, base);
+  return useMemo(() => ({
+    data, error: data ? null : error, reload: () => setTick((t) => t + 1), following: () => following.current,
+  }), [data, error]);
 }
 
-function useFetch(path, params, on = true) {
+// The answer of GET path?params (null until it comes); `again` changing fetches it
+// anew, keeping the last answer until then.
+function useFetch(path, params, on = true, again = 0) {
   const [answer, setAnswer] = useState({ key: null, body: null });
   const key = on ? JSON.stringify([path, params]) : null;
   useEffect(() => {
@@ -75,21 +87,24 @@ function useFetch(path, params, on = true) {
     let live = true;
     getJSON(path, params).then((body) => live && setAnswer({ key, body }), () => live && setAnswer({ key, body: null }));
     return () => { live = false; };
-  }, [key]);
+  }, [key, again]);
   return answer.key === key ? answer.body : null;
 }
 
 // Props: project; filters (the page's own); defaultBy (grouping when the address
 // names none); autoOff (no grouping when no run has a group); scope ("project": the
-// layout is saved; "group": the automatic layout, edited for this visit only);
-// title (the heading row's content).
-export function Workspace({ project, filters, defaultBy, autoOff = false, scope = "project", title }) {
+// layout is saved, with named views; "group": a group page's); layoutScope (a
+// group page's layout is saved under it, e.g. "group:exp-1"; "" with scope
+// "group": the automatic layout, edited for this visit only); title (the heading
+// row's content).
+export function Workspace({ project, filters, defaultBy, autoOff = false, scope = "project", layoutScope = "", title }) {
   const { view, params } = useAddress();
   const p = new URLSearchParams(params);
-  const runs = useRuns(project, filters);
+  const follow = useRef(() => false); // set below, once the layout and the view are known
+  const runs = useRuns(project, filters, follow);
   const metricsBody = useFetch(`/projects/${enc(project)}/metrics`, null);
   const keys = metricsBody ? metricsBody.metrics : null;
-  const layout = useLayout(project, keys, { saved: scope === "project", viewId: p.get("view") });
+  const layout = useLayout(project, keys, { saved: scope === "project" || !!layoutScope, scope: layoutScope, viewId: p.get("view") });
   const tableOpen = p.get("table") === "1";
   const [search, setSearch] = useState("");
   const side = useSide();
@@ -112,8 +127,10 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
   const matched = useMemo(() => (filtering && all ? all.filter((r) => matches(r, filter)).map((r) => r.id) : null),
     [all, filter, filtering]);
   const ready = byKnown && (!filtering || !!all);
-  const typed = useMemo(() => viewFilters(filters, matched, all ? all.map((r) => r.id) : [], hiddenRuns),
-    [JSON.stringify(filters || null), matched && matched.join(), all, hiddenRuns.join()]);
+  // the filter box goes to the server ({"$text": ...}): it covers every run, not only those fetched
+  const textQ = filtering ? view.q : "";
+  const typed = useMemo(() => viewFilters(withText(filters, textQ), null, [], hiddenRuns),
+    [JSON.stringify(filters || null), textQ, hiddenRuns.join()]);
   // the panels ask once typing rests (not for "s", "st", "sta" … of "state=failed")
   const chartFilters = useSettled(typed, SETTLE_MS);
   const filtersKey = JSON.stringify(chartFilters ?? null);
@@ -134,23 +151,39 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
   }, [all, allGroups, JSON.stringify(by), JSON.stringify(style)]);
   const colorOf = (i, name, key) => colorByKey.get(JSON.stringify(key)) ?? colorFor(i);
 
-  // The summary panels' numbers: the runs shown and their group rows under the view.
-  const needGroups = ready && grouped && layout.layout && layout.layout.sections
-    .some((s) => s.panels.some((pn) => pn.type !== "line"));
+  // The summary panels' numbers: the runs shown and their group rows under the view,
+  // fetched again with the runs while one of the runs shown is running.
+  const summaryPanels = !!layout.layout
+    && layout.layout.sections.some((s) => s.panels.some((pn) => pn.type !== "line"));
+  const needGroups = ready && grouped && summaryPanels;
   const shownGroups = useFetch(`/projects/${enc(project)}/groups`,
-    { by, filters: chartFilters ? JSON.stringify(chartFilters) : undefined }, !!needGroups);
-  const summary = useMemo(() => {
+    { by, filters: chartFilters ? JSON.stringify(chartFilters) : undefined }, !!needGroups,
+    runs.data ? runs.data.refresh : 0);
+  const shownRun = useMemo(() => {
     const hide = new Set(hiddenRuns);
     const keep = matched ? new Set(matched) : null;
+    return (r) => !hide.has(r.id) && (!keep || keep.has(r.id));
+  }, [hiddenRuns.join(), matched]);
+  follow.current = (body) => summaryPanels && body.runs.some((r) => r.state === "running" && shownRun(r));
+  const followNow = summaryPanels && !!all && all.some((r) => r.state === "running" && shownRun(r));
+  // e.g. a summary panel added, or a running run shown again: follow from now on
+  useEffect(() => { if (followNow && !runs.following()) runs.reload(); }, [followNow]);
+  const summary = useMemo(() => {
+    // with grouping on, the runs of a hidden group leave the panels with their group
+    const hiddenKeys = new Set(hiddenGroups);
+    const inHidden = new Set(grouped && shownGroups ? shownGroups.groups
+      .filter((g) => hiddenKeys.has(JSON.stringify(g.key))).flatMap((g) => g.runs) : []);
     const shown = (all || []).map((r, i) => ({ ...r, colorIndex: i }))
-      .filter((r) => !hide.has(r.id) && (!keep || keep.has(r.id)));
+      .filter((r) => shownRun(r) && !inHidden.has(r.id));
     const cols = columnsOf(all || []);
     const groups = grouped && shownGroups ? shownGroups.groups
-      .filter((g) => !hiddenGroups.includes(JSON.stringify(g.key)))
+      .filter((g) => !hiddenKeys.has(JSON.stringify(g.key)))
       .map((g, i) => ({ ...g, label: groupLabel(g.key, by, g.name), colorIndex: i })) : [];
     // with grouping on, a run's point or bar takes its group's colour
     const groupOfRun = new Map(groups.flatMap((g) => g.runs.map((id) => [id, JSON.stringify(g.key)])));
     return {
+      // grouped, the panels wait for the group rows (which also say the hidden groups' runs)
+      loading: !all || (grouped && !shownGroups),
       runs: shown, groups, grouped, sort: view.sort, summaryKeys: cols.summary, configKeys: cols.configKeys,
       colorOf: (item) => colorByKey.get(groupOfRun.get(item.key) ?? item.key) ?? colorFor(item.colorIndex ?? 0),
     };
@@ -173,7 +206,8 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
       <main class="ws-main" id="ws-panels" aria-label="Charts and panels" hidden=${tableOpen}>
         <div class="rf-title-row">
           ${title}
-          ${scope === "project" ? html`<${ViewsMenu} project=${project} layout=${layout} />` : null}
+          ${scope === "project" ? html`<${ViewsMenu} project=${project} layout=${layout} />`
+            : layoutScope ? html`<${LayoutBar} layout=${layout} />` : null}
         </div>
         ${error ? html`<${Failure} error=${error} />` : null}
         ${!error ? html`
