@@ -802,3 +802,56 @@ def test_a_line_of_one_run_is_named_after_the_run(tmp_path: Path) -> None:
     (entry,) = api.group_series("names", "loss", by=[])
     assert entry["name"] == "bright-owl-7" and list(entry["key"]) == [run.id]
     api.close()
+
+
+# ---- runs at the same steps, read as one grid per group (query/stepgrid.py) ----
+
+
+def test_groups_of_runs_at_the_same_steps_equal_numpy_column_by_column(
+    api: runfold.Api,
+) -> None:
+    rng = np.random.default_rng(7)
+    values = {g: rng.normal(size=(4, 30)) for g in ("a", "b")}
+    values["a"][1, 5] = math.nan  # a run with no value at step 5
+    values["b"][:, 9] = math.nan  # no run of b has step 9
+    values["b"][2, 3] = math.inf
+    for group, grid in values.items():
+        for i, row in enumerate(grid):
+            ingest_run(
+                api.store, "grid", f"{group}{i}",
+                [(10 + s, 1000.0 + s, {"loss": float(v)}) for s, v in enumerate(row)],
+                group=group,
+            )  # fmt: skip
+    ingest_run(api.store, "grid", "other", [(10, 1.0, {"acc": 1.0})], group="c")
+
+    entries = by_name(api.group_series("grid", "loss", by=["group"]))
+    assert entries["c"]["x"] == [] and entries["c"]["count"] == []
+    for group, grid in values.items():
+        entry = entries[group]
+        steps = [10 + s for s in range(30) if not np.isnan(grid[:, s]).all()]
+        assert entry["x"] == steps and entry["mode"] == "exact"
+        for i, step in enumerate(steps):
+            assert_point(entry, i, numpy_column(grid[:, step - 10]))
+
+
+def test_a_run_at_other_steps_sends_the_group_down_the_general_path(
+    api: runfold.Api,
+) -> None:
+    """A resumed run (two chunks) and a run that starts later: the same numbers as
+    numpy at each step, whichever path read them."""
+    store = api.store
+    ingest_run(store, "mixed", "r1", [(s, 1.0, {"loss": float(s)}) for s in range(6)])
+    ingest_run(
+        store, "mixed", "r2", [(s, 1.0, {"loss": 10.0 + s}) for s in range(2, 6)]
+    )
+    ingest_run(store, "mixed", "r3", [(s, 1.0, {"loss": 20.0 + s}) for s in range(3)])
+    store.ingest(
+        "mixed",
+        "r3",
+        [(4, "history", [[s, 2.0, {"loss": 20.0 + s}] for s in (3, 4, 5)])],
+    )
+    entry = api.group_series("mixed", "loss", by=["group"])[0]
+    assert entry["x"] == [0, 1, 2, 3, 4, 5]
+    for step in range(6):
+        column = [float(step), 20.0 + step] + ([10.0 + step] if step >= 2 else [])
+        assert_point(entry, step, numpy_column(column))

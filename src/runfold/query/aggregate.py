@@ -18,7 +18,9 @@ import math
 
 import numpy as np
 
-__all__ = ["cross_run_stats", "step_width", "bucket_means", "ema", "STAT_NAMES"]
+__all__ = [
+    "cross_run_stats", "grid_stats", "step_width", "bucket_means", "ema", "STAT_NAMES",
+]  # fmt: skip
 
 STAT_NAMES = ("mean", "median", "min", "max", "std", "stderr", "count")
 
@@ -140,7 +142,7 @@ def _dense_stats(
     aligned = _aligned(positions)
     if aligned is not None:  # every run at the same positions: no index to build
         grid = np.stack(values, axis=1).astype(np.float64, copy=False)
-        return _grid_stats(aligned, grid)
+        return grid_stats(aligned, grid)
     lengths = np.array([len(p) for p in positions])
     points = int(lengths.sum())
     if not points:
@@ -159,7 +161,7 @@ def _dense_stats(
     grid.flat[rows * runs + np.repeat(np.arange(runs), lengths)] = np.concatenate(
         values
     )
-    return _grid_stats(uniq, grid)
+    return grid_stats(uniq, grid)
 
 
 def _aligned(positions: list[np.ndarray]) -> np.ndarray | None:
@@ -179,7 +181,7 @@ def _aligned(positions: list[np.ndarray]) -> np.ndarray | None:
     return first
 
 
-def _grid_stats(
+def grid_stats(
     uniq: np.ndarray, grid: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The statistics of a (position × run) grid of values, NaN where a run has

@@ -44,6 +44,7 @@ from ..model import LOD_SIZE, X_AXES
 from .aggregate import STAT_NAMES, bucket_means, cross_run_stats, ema, step_width
 from .grouping import key_label
 from .spec import SeriesQuery
+from .stepgrid import step_grids
 
 __all__ = ["group_series", "entry_meta"]
 
@@ -134,8 +135,30 @@ def group_series(
     if span is None and x == "_step" and max(counts) > buckets and buckets <= LOD_SIZE:
         max_step = max(s.last_step for s in stats if s is not None)
         return _from_lods(store, groups, metric, max_step, buckets, weight)
+    if span is None and x == "_step" and not weight:
+        first = min(s.first_step for s in stats if s is not None and s.count)
+        last = max(s.last_step for s in stats if s is not None and s.count)
+        if last - first < buckets:  # exact points (as _from_raw would decide)
+            found = step_grids(store, groups, metric)
+            if isinstance(found, dict):  # runs at other steps: the points read
+                return _from_raw(groups, found, x, buckets, weight, span)
+            return [
+                _grid_entry(k, r, grid)
+                for (k, r), grid in zip(groups, found, strict=True)
+            ]
     xy = _runs_x_y(store, list(all_runs), metric, x)
     return _from_raw(groups, xy, x, buckets, weight, span)
+
+
+def _grid_entry(key: tuple, runs: list[Any], grid: Any) -> dict[str, Any]:
+    """A group's exact entry from ``step_grids`` (None: no run logged the metric)."""
+    if grid is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return _entry(
+            key, runs, empty, empty, empty, cross_run_stats([], [])[1], "exact"
+        )
+    steps, stats = grid
+    return _entry(key, runs, steps, steps, steps, stats, "exact")
 
 
 def _span(x_min: float | None, x_max: float | None) -> tuple[float, float] | None:

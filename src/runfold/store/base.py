@@ -111,6 +111,13 @@ class RunStore(Protocol):
         to read."""
         ...
 
+    def raw_chunks(
+        self, run_pks: list[int], key: str
+    ) -> dict[int, list[tuple[int, int, bytes, bytes]]]:
+        """Each run's chunks of ``key`` as stored: (first step, points, step
+        bytes, value bytes), step bytes empty for consecutive steps."""
+        ...
+
     def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
         """The downsampled history of ``key`` for each run that logged it."""
         ...

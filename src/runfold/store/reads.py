@@ -364,6 +364,22 @@ class RunReadsMixin(SQLBase):
             )
         return {pk: Columns.concat(p) for pk, p in parts.items()}
 
+    def raw_chunks(
+        self, run_pks: list[int], key: str
+    ) -> dict[int, list[tuple[int, int, bytes, bytes]]]:
+        """Each run's chunks of ``key`` as stored, in order: (first step, points,
+        step bytes, value bytes); step bytes are empty for consecutive steps
+        (``history.Columns.to_blobs``). For reads that stack runs' values."""
+        out: dict[int, list[tuple[int, int, bytes, bytes]]] = {}
+        blob = self._blob
+        rows = self._per_run(
+            "history_chunks", "t.first_step, t.n, t.steps, t.vals", key, run_pks,
+            " ORDER BY t.run_pk, t.first_seq",
+        )  # fmt: skip
+        for pk, first, n, steps, vals in rows:
+            out.setdefault(pk, []).append((first, n, blob(steps), blob(vals)))
+        return out
+
     def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
         from .history import Lod
 

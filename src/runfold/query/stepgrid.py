@@ -1,0 +1,74 @@
+"""Grouped series of runs that logged the same steps, read as one grid per group.
+
+Most groups are runs of one script: every run logged the same consecutive steps
+(the k folds of a cross-validation, the seeds of a config). Their values are
+stored as one packed array per run (``store.raw_chunks``), so a group's values are
+those arrays joined end to end: a (runs × steps) grid at once, with no per-run
+arrays, sorting or alignment. Cold, a grouped read of 10,000 runs × 1,000 steps
+spent most of its time there (issue 19). Any run that does not fit (more chunks,
+other steps, steps stored as bytes) sends every run down the general path, with
+the points already read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..store.history import Columns
+from .aggregate import grid_stats
+
+__all__ = ["step_grids"]
+
+Chunks = dict[int, list[tuple[int, int, bytes, bytes]]]
+Grid = tuple[np.ndarray, dict[str, np.ndarray]] | None
+
+
+def step_grids(
+    store: Any, groups: Sequence[tuple[tuple, list[Any]]], metric: str
+) -> list[Grid] | dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Per group, its steps and their statistics (None: no run has ``metric``);
+    or, when a group's runs do not share their steps, each run's sorted (steps,
+    values) for ``series._from_raw``."""
+    pks = list({r.pk: None for _, runs in groups for r in runs})
+    chunks = store.raw_chunks(pks, metric)
+    out: list[Grid] = []
+    for _, runs in groups:
+        shape: tuple[int, int] | None = None
+        blobs = []
+        for run in runs:
+            parts = chunks.get(run.pk)
+            if parts is None:
+                continue  # it did not log this metric
+            if len(parts) != 1 or parts[0][2]:
+                return _points(chunks)
+            first, n, _, values = parts[0]
+            if shape is None:
+                shape = (first, n)
+            elif shape != (first, n):
+                return _points(chunks)
+            blobs.append(values)
+        if shape is None:
+            out.append(None)
+            continue
+        first, n = shape
+        grid = np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(len(blobs), n)
+        out.append(grid_stats(np.arange(first, first + n), grid.T.copy()))
+    return out
+
+
+def _points(chunks: Chunks) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Each run's (steps, values), sorted by step, from its stored chunks."""
+    out = {}
+    for pk, parts in chunks.items():
+        cols = Columns.concat(
+            [Columns.from_blobs(s, b"", v, first) for first, _, s, v in parts]
+        )
+        steps, values = cols.steps, cols.values
+        if len(steps) > 1 and not (steps[1:] >= steps[:-1]).all():
+            order = np.argsort(steps, kind="stable")
+            steps, values = steps[order], values[order]
+        out[pk] = (steps, values)
+    return out
