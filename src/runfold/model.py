@@ -11,6 +11,7 @@ part can import it without an arrow pointing upward.
 from __future__ import annotations
 
 import fnmatch
+import time
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
@@ -20,7 +21,7 @@ from .errors import UsageError
 __all__ = [
     "RUN_FIELDS", "EDITABLE_FIELDS", "STATE_ORDER", "SUMMARY_RULES", "LOD_SIZE",
     "X_AXES", "RecordKind", "RECORD_KINDS", "ROW_KINDS", "MISSING", "value_at",
-    "effective_state", "rule_for", "RowColumns",
+    "effective_state", "rule_for", "RowColumns", "GilShare",
 ]  # fmt: skip
 
 # Run fields a user can filter and group by (besides config.* and summary.*).
@@ -112,6 +113,30 @@ class RowColumns:
 
     def plain(self) -> list[Any]:
         return list(zip(self.steps, self.times, self.values, strict=True))
+
+
+class GilShare:
+    """Hands the GIL back after ``hold_s`` of work: call it every few rows.
+
+    A thread that works beside the training loop (the SDK's writer, the store's
+    ingest on it) holds the GIL until the interpreter takes it away, after its
+    5 ms switch interval, so ``log()`` waited up to that long, more when two such
+    threads took turns (issue 19). Each hand-back costs the worker up to a switch
+    interval before it runs again, so a worker that must keep up with a fast
+    loop also has the loop wait for it while it is far behind (the writer's
+    ``Pacer``)."""
+
+    __slots__ = ("hold", "since")
+
+    def __init__(self, hold_s: float = 0.0005) -> None:
+        self.hold = hold_s
+        self.since = time.perf_counter()
+
+    def __call__(self) -> None:
+        now = time.perf_counter()
+        if now - self.since >= self.hold:
+            time.sleep(0)
+            self.since = time.perf_counter()
 
 
 RECORD_KINDS = frozenset(RecordKind)

@@ -5,11 +5,13 @@ How long a paced step waits is a benchmark (bench_log.py)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from runfold.sdk.pacing import PACED_SWITCH_S
 from runfold.sdk.run import Run
 from runfold.sdk.runlog import RunLogWriter
 from runfold.sdk.writer import MAX_ROWS_IN_FLIGHT, Pacer, RunWriter
@@ -70,11 +72,40 @@ def test_a_loop_ahead_of_the_sink_is_paced_until_the_writer_catches_up(
     for step in range(steps):
         run.log({"x": float(step)})
     assert _until(lambda: _pacers(run)), "the writer never asked to pace log()"
+    # paced, the GIL changes hands sooner; the user's interval comes back after
+    assert sys.getswitchinterval() == PACED_SWITCH_S
 
     sink.release.set()
     assert _until(lambda: not _pacers(run)), "pacing never ended"
+    assert sys.getswitchinterval() == 0.005
     assert writer.close() is True
     assert sink.rows == list(range(steps))
+
+
+def test_a_run_finished_while_paced_gives_the_switch_interval_back(
+    tmp_path: Path,
+) -> None:
+    sys.setswitchinterval(0.002)  # the user's own
+    try:
+        sink = _HeldSink()
+        run = Run(
+            project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
+            notes=None, run_dir=tmp_path / "r", mode="local",
+        )  # fmt: skip
+        writer = RunWriter(
+            RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
+            flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
+        )  # fmt: skip
+        run._attach(writer)
+        for step in range(MAX_ROWS_IN_FLIGHT + 5_000):
+            run.log({"x": float(step)})
+        assert _until(lambda: _pacers(run))
+        assert sys.getswitchinterval() == PACED_SWITCH_S
+        sink.release.set()
+        assert writer.close() is True
+        assert sys.getswitchinterval() == 0.002
+    finally:
+        sys.setswitchinterval(0.005)
 
 
 def test_a_failing_sink_does_not_pace_log(tmp_path: Path) -> None:

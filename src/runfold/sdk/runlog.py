@@ -33,7 +33,6 @@ import os
 import stat
 import struct
 import sys
-import time
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from typing import Any
 import msgpack
 
 from ..errors import UsageError
-from ..model import RecordKind, RowColumns
+from ..model import GilShare, RecordKind, RowColumns
 
 __all__ = [
     "MAGIC", "RUNLOG_NAME", "LOST", "Record", "Damage", "NotARunLog", "RunLogScan",
@@ -171,9 +170,10 @@ def _pack_columns(kind: str, body: RowColumns) -> bytes:
     packer.pack(kind)
     packer.pack_array_header(len(body))
     header, pack = packer.pack_array_header, packer.pack
+    share = GilShare()
     for n, (step, at, values) in enumerate(body):
-        if not n & 255:
-            time.sleep(0)  # hand the GIL to log() (see writer.py's _YIELD_EVERY)
+        if not n & 63:
+            share()  # hand the GIL to log() now and then (model.GilShare)
         header(3)
         pack(step)
         pack(at)

@@ -34,8 +34,10 @@ What a fast loop costs (issue 19):
   only a sink that sends rows over the network gets them as tuples. ``init()``
   runs the full collection that its own imports made due (sdk/init.py).
 * The GIL handed back: the writer's loops (and the store's pivot, the run log's
-  packer) yield every 256 rows, so a ``log()`` that asks for the GIL gets it then
-  rather than after the interpreter's 5 ms switch interval.
+  packer) give it up after ~0.5 ms of work (``model.GilShare``), so a ``log()``
+  that asks for it waits about that long, not the interpreter's 5 ms switch
+  interval (or two of them); and the drain checks whether to pace ``log()`` as
+  it goes, since giving the GIL back slows it down.
 * Small records (``MAX_ROWS_PER_RECORD``): one record is packed by one msgpack
   call, which holds the GIL; 10,000 rows held it ~10 ms.
 """
@@ -51,9 +53,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ServerRejected
-from ..model import RecordKind, RowColumns
+from ..model import GilShare, RecordKind, RowColumns
 from .mediafiles import MediaFile
 from .mediafiles import write as write_media
+from .pacing import Pacer, switch_back, switch_faster
 
 if TYPE_CHECKING:  # imported when a writer starts: not by ``import runfold``
     from .runlog import Record, RunLogWriter
@@ -71,11 +74,6 @@ MAX_ROWS_IN_FLIGHT = 10_000  # ~8 MiB of rows of 8 floats
 PACE_WAIT_S = 0.001  # a slow disk or store slows log() down; it never stops it
 _BACKOFF_MAX_S = 30.0
 _HISTORY = RecordKind.HISTORY  # bound once: the drain loop runs for every row
-# The writer's threads hand the GIL back every this many rows (a mask: 256).
-# Otherwise log(), asking for it while they work, waits out the interpreter's
-# switch interval (5 ms) each time: its longest pauses (issue 19).
-_YIELD_EVERY = 255
-_yield = time.sleep
 
 
 class Control:
@@ -86,20 +84,6 @@ class Control:
     def __init__(self, kind: RecordKind, body: Any) -> None:
         self.kind = kind
         self.body = body
-
-
-class Pacer:
-    """A step watcher (as ``watch()``'s) the writer gives the run while it is far
-    behind: each step waits for the writer a little."""
-
-    def __init__(self, writer: RunWriter) -> None:
-        self._writer = writer
-
-    def on_step(self, step: int) -> None:
-        self._writer.make_room()
-
-    def remove(self) -> None:
-        return None
 
 
 def _plain(record: Record) -> Record:
@@ -219,9 +203,12 @@ class RunWriter:
         items = self.items
         stamp = self.stamps.popleft
         observe = self._observe
+        share = GilShare()
         for n in range(limit):
-            if not n & _YIELD_EVERY:
-                _yield(0)  # let log() have the GIL now, not after a switch interval
+            if not n & 63:
+                if n:
+                    self._count(0)  # far behind: pace log() now, not after the batch
+                share()  # and let log() have the GIL (model.GilShare)
             try:
                 item = items.popleft()
             except IndexError:
@@ -392,9 +379,11 @@ class RunWriter:
             behind = len(self.items) + self.in_flight
             if behind > MAX_ROWS_IN_FLIGHT and self._pacer is None:
                 self._pacer = Pacer(self)
+                switch_faster()
             elif behind <= MAX_ROWS_IN_FLIGHT // 2 and self._pacer is not None:
                 self._pacer = None
                 self._room.set()
+                switch_back()
             else:
                 return
             if self.on_behind is not None:
@@ -455,6 +444,10 @@ class RunWriter:
         self._ship_thread.join(timeout + 1.0)
         self.files.join(max(0.0, self._give_up_at - time.monotonic()) + 1.0)
         done = self.shipped_seq >= self._seq and not self._unlogged
+        with self._counts:
+            if self._pacer is not None:  # closed while paced: the interval back
+                self._pacer = None
+                switch_back()
         self.runlog.close()
         if self._unlogged:
             self.spilled_to = self._spill(self._unlogged)

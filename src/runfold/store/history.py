@@ -19,14 +19,13 @@ NaN values are stored and counted but left out of sums, means, min and max: a Na
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from ..model import LOD_SIZE
+from ..model import LOD_SIZE, GilShare
 
 __all__ = ["Columns", "Reductions", "STAT_COLUMNS", "Lod", "pivot_rows"]
 
@@ -82,11 +81,10 @@ class Columns:
 def pivot_rows(rows: Iterable[Any]) -> dict[str, Columns]:
     """Turn ``[step, timestamp, {key: value}]`` rows into columns per key."""
     cols: dict[str, tuple[list, list, list]] = {}
+    share = GilShare()  # an SDK's writer thread runs this beside log() (issue 19)
     for n, (step, ts, row) in enumerate(rows):
-        if not n & 255:
-            # Hand the GIL over: an SDK's writer thread runs this beside the
-            # training loop, whose log() would wait 5 ms for it (issue 19).
-            time.sleep(0)
+        if not n & 63:
+            share()
         for key, value in row.items():
             col = cols.get(key)
             if col is None:
