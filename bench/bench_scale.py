@@ -24,7 +24,10 @@ store object so that its first call is cold too:
 ``bytes_per_point``: the store's size on disk divided by the points in it (each run
 also holds its config, meta and reductions). Datasets are built once and cached:
 SQLite ones under ``bench/out`` (``gen_data.py``), PostgreSQL ones in a schema of
-``--postgres-url`` named by the same parameters.
+``RUNFOLD_TEST_POSTGRES`` named by the same parameters, both keyed by a hash of the
+store's write path; ``RUNFOLD_BENCH_DATA_KEY=<key>`` reads datasets built under
+another key (a change that does not change what is stored: 100,000 runs take
+4 minutes to build on SQLite and 15 on PostgreSQL).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import { SelectionBar, Toolbar } from "./tabletools.js";
 export { exact, flatten };
 
 const PAGE_ROWS = 50; // rows drawn at once; "Show more" draws the next page (and fetches more)
-const SETTLE_MS = 120; // the filter box asks the server once typing rests
+const SETTLE_MS = 50; // the filter box asks the server once typing rests
 const STATE_ORDER = ["running", "crashed", "failed", "finished"];
 export const AGGREGATES = [
   ["mean", "mean"], ["mean_std", "mean ± std"], ["min", "min"], ["max", "max"],
