@@ -45,6 +45,15 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
+def served(live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The live server, with ``runfold.init()`` in this test writing to its store
+    (silently): a test logs its runs through the SDK, then opens the page."""
+    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
+    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+    return live_server
+
+
+@pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A fresh 1280×800 page that fails the test on any console error.
 

@@ -25,13 +25,9 @@ AUTO = [
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     _log_runs()
-    yield live_server
+    yield served
 
 
 def _open(page: Any, url: str) -> list[Any]:

@@ -20,17 +20,13 @@ P = "preload"
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     for i in range(3):
         run = runfold.init(project=P, group=f"g{i % 2}", reinit=True)
         for step in range(3):
             run.log({"train/loss": 1.0 / (i + step + 1)})
         run.finish()
-    yield live_server
+    yield served
 
 
 def _modules_loaded(page: Any, url: str) -> tuple[list[str], list[str]]:

@@ -36,13 +36,9 @@ def _log_runs() -> None:
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     _log_runs()
-    yield live_server
+    yield served
 
 
 def _http(server: LiveServer, method: str, path: str, body: Any = None) -> Any:

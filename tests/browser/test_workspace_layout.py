@@ -34,13 +34,9 @@ def _log_runs(project: str = P) -> None:
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     _log_runs()
-    yield live_server
+    yield served
 
 
 def _layout(page: Any) -> list[tuple[str, list[tuple[str, str, str]]]]:

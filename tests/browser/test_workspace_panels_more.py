@@ -50,13 +50,9 @@ def _log_runs() -> None:
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     _log_runs()
-    yield live_server
+    yield served
 
 
 def _query(page: Any) -> dict[str, list[str]]:
@@ -331,11 +327,8 @@ def _wait_for_summary(server: LiveServer, run_id: str, key: str, value: float) -
     pytest.fail(f"the run's {key} did not reach {value} in the store within 10 s")
 
 
-def test_summary_panels_follow_a_running_run(
-    page: Any, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def test_summary_panels_follow_a_running_run(page: Any, served: LiveServer) -> None:
+    live_server = served
     done = runfold.init(project="live", group="g", reinit=True)
     done.log({"acc": 0.5})
     done.finish()
@@ -407,10 +400,9 @@ def test_a_section_moves_by_dragging_its_heading(page: Any, server: LiveServer) 
 
 
 def test_a_grouped_media_panels_step_is_kept_in_the_address(
-    page: Any, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+    page: Any, served: LiveServer
 ) -> None:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+    live_server = served
     for group in ("a", "b"):
         for _ in range(2):
             run = runfold.init(project="md", group=group, reinit=True)

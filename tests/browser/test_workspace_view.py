@@ -45,13 +45,9 @@ def _log_runs() -> None:
 
 
 @pytest.fixture
-def server(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[LiveServer]:
-    monkeypatch.setenv("RUNFOLD_DIR", str(live_server.store_dir))
-    monkeypatch.setenv("RUNFOLD_SILENT", "1")
+def server(served: LiveServer) -> Iterator[LiveServer]:
     _log_runs()
-    yield live_server
+    yield served
 
 
 def _chart(page: Any, panel: str, when: str = "true") -> Any:
