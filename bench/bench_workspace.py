@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import time
 import urllib.request
@@ -79,7 +78,7 @@ from bench_browser import (
     serve,
 )
 from common import emit, median
-from gen_data import OUT, _config, _identity, _schema_hash
+from gen_data import _config, _identity, cached_store
 from machine import describe, load
 
 PROJECT = "bench-workspace"
@@ -102,7 +101,6 @@ LATE_MS = 25.0  # a frame interval past 1.5 vsyncs: a frame was missed
 DRAG_STEPS = 60
 DRAG_S = 1.0
 _VERSION = 1
-_DONE = "complete"
 
 # Resolves with the first frames where the view is shown: the sidebar has `rows`
 # group rows, the grid `panels` panels, and every panel on screen ("screen"), then
@@ -292,42 +290,24 @@ def _history(run: int, group: int, steps: int, t0: float) -> list[Any]:
     return rows
 
 
-def _build(target: Path, runs: int, groups: int, steps: int) -> None:
-    from runfold.settings import resolve
-    from runfold.store import open_store
-
-    building = target.with_name(target.name + ".tmp")
-    shutil.rmtree(building, ignore_errors=True)
-    store = open_store(resolve(dir=str(building)).store_path)
-    t0 = time.time() - runs * 60
-    for run in range(runs):
-        group, start = run % groups, t0 + run * 60
-        failed = _failed(run, groups)
-        end = {"state": "failed" if failed else "finished",
-               "exit_code": 1 if failed else 0, "at": start + steps * 0.05}  # fmt: skip
-        store.ingest(PROJECT, f"w{run:05d}", [
-            (1, "run", _identity(run, group, start)),
-            (2, "config", _config(run, group)),
-            (3, "history", _history(run, group, steps, start)),
-            (4, "finish", end),
-        ])  # fmt: skip
-    store.close()
-    (building / _DONE).write_text("ok\n")
-    building.rename(target)
-
-
 def ensure_store(runs: int, groups: int, steps: int) -> tuple[Path, float]:
     """The RUNFOLD_DIR of the store, and seconds spent building it (0: cached)."""
-    prefix = f"workspace-{runs}r-{steps}s-{groups}g-"
-    target = OUT / f"{prefix}v{_VERSION}-{_schema_hash()}"
-    if (target / _DONE).exists():
-        return target, 0.0
-    for stale in OUT.glob(prefix + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    _build(target, runs, groups, steps)
-    return target, time.perf_counter() - start
+
+    def fill(store: Any) -> None:
+        t0 = time.time() - runs * 60
+        for run in range(runs):
+            group, start = run % groups, t0 + run * 60
+            failed = _failed(run, groups)
+            end = {"state": "failed" if failed else "finished",
+                   "exit_code": 1 if failed else 0, "at": start + steps * 0.05}  # fmt: skip
+            store.ingest(PROJECT, f"w{run:05d}", [
+                (1, "run", _identity(run, group, start)),
+                (2, "config", _config(run, group)),
+                (3, "history", _history(run, group, steps, start)),
+                (4, "finish", end),
+            ])  # fmt: skip
+
+    return cached_store(f"workspace-{runs}r-{steps}s-{groups}g-v{_VERSION}", fill)
 
 
 def reset_layout(server: UiServer) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,33 +103,39 @@ def _records(
     ]
 
 
-def _build(target: Path, runs: int, steps: int, groups: int, metrics: tuple) -> None:
+def cached_store(name: str, fill: Callable[[Any], None]) -> tuple[Path, float]:
+    """The RUNFOLD_DIR of a store kept under ``bench/out`` as ``name`` and the
+    write path's hash, built once by ``fill(store)`` (which ingests into it);
+    and the seconds spent building it (0: it was there). Older builds of ``name``
+    (by another write path) are removed: they would never be read again."""
     from runfold.settings import resolve
     from runfold.store import open_store
 
+    target = OUT / f"{name}-{_schema_hash()}"
+    if (target / _DONE).exists():
+        return target, 0.0
+    for stale in OUT.glob(name + "-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    start = time.perf_counter()
     building = target.with_name(target.name + ".tmp")
-    shutil.rmtree(building, ignore_errors=True)
     store = open_store(resolve(dir=str(building)).store_path)
-    t0 = time.time() - runs
-    for run in range(runs):
-        records = _records(run, steps, groups, metrics, t0 + run)
-        store.ingest(PROJECT, f"q{run:05d}", records)
+    fill(store)
     store.close()
     (building / _DONE).write_text("ok\n")
     building.rename(target)
+    return target, time.perf_counter() - start
 
 
 def ensure_dataset(
     runs: int, steps: int, groups: int, metrics: tuple[str, ...] = ("loss",)
 ) -> tuple[Path, float]:
     """The RUNFOLD_DIR holding the dataset, and seconds spent building it (0: cached)."""
-    prefix = f"q-{runs}r-{steps}s-{groups}g-{len(metrics)}m-"
-    target = OUT / f"{prefix}v{_VERSION}-{_schema_hash()}"
-    if (target / _DONE).exists():
-        return target, 0.0
-    for stale in OUT.glob(prefix + "*"):  # built by older code: never read again
-        shutil.rmtree(stale, ignore_errors=True)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    _build(target, runs, steps, groups, metrics)
-    return target, time.perf_counter() - start
+
+    def fill(store: Any) -> None:
+        t0 = time.time() - runs
+        for run in range(runs):
+            records = _records(run, steps, groups, metrics, t0 + run)
+            store.ingest(PROJECT, f"q{run:05d}", records)
+
+    name = f"q-{runs}r-{steps}s-{groups}g-{len(metrics)}m-v{_VERSION}"
+    return cached_store(name, fill)
