@@ -55,10 +55,8 @@ def _pacers(run: Run) -> list[Any]:
     return [w for w in run._watchers.values() if isinstance(w, Pacer)]
 
 
-def test_a_loop_ahead_of_the_sink_is_paced_until_the_writer_catches_up(
-    tmp_path: Path,
-) -> None:
-    sink = _HeldSink()
+def _run_writing_to(tmp_path: Path, sink: Any) -> tuple[Run, RunWriter]:
+    """A run whose writer ships to ``sink``, flushing every 50 ms."""
     run = Run(
         project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
         notes=None, run_dir=tmp_path / "r", mode="local",
@@ -68,6 +66,14 @@ def test_a_loop_ahead_of_the_sink_is_paced_until_the_writer_catches_up(
         flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
     )  # fmt: skip
     run._attach(writer)
+    return run, writer
+
+
+def test_a_loop_ahead_of_the_sink_is_paced_until_the_writer_catches_up(
+    tmp_path: Path,
+) -> None:
+    sink = _HeldSink()
+    run, writer = _run_writing_to(tmp_path, sink)
     steps = MAX_ROWS_IN_FLIGHT + 5_000
     for step in range(steps):
         run.log({"x": float(step)})
@@ -88,15 +94,7 @@ def test_a_run_finished_while_paced_gives_the_switch_interval_back(
     sys.setswitchinterval(0.002)  # the user's own
     try:
         sink = _HeldSink()
-        run = Run(
-            project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
-            notes=None, run_dir=tmp_path / "r", mode="local",
-        )  # fmt: skip
-        writer = RunWriter(
-            RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
-            flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
-        )  # fmt: skip
-        run._attach(writer)
+        run, writer = _run_writing_to(tmp_path, sink)
         for step in range(MAX_ROWS_IN_FLIGHT + 5_000):
             run.log({"x": float(step)})
         assert _until(lambda: _pacers(run))
@@ -113,15 +111,7 @@ def test_a_failing_sink_does_not_pace_log(tmp_path: Path) -> None:
         def send(self, records: list[Any]) -> None:
             raise ConnectionError("down")
 
-    run = Run(
-        project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
-        notes=None, run_dir=tmp_path / "r", mode="local",
-    )  # fmt: skip
-    writer = RunWriter(
-        RunLogWriter(tmp_path / "r" / "run.rflog"), _Down(),
-        flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
-    )  # fmt: skip
-    run._attach(writer)
+    run, writer = _run_writing_to(tmp_path, _Down())
     for step in range(MAX_ROWS_IN_FLIGHT * 2):
         run.log({"x": float(step)})
     assert writer.request_flush(WAIT_S)  # all in the run log: the data is safe

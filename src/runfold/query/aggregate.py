@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 __all__ = [
-    "cross_run_stats", "grid_stats", "step_width", "bucket_means", "ema", "STAT_NAMES",
+    "cross_run_stats", "grid_stats", "sorted_points", "step_width", "bucket_means", "ema", "STAT_NAMES",
 ]  # fmt: skip
 
 STAT_NAMES = ("mean", "median", "min", "max", "std", "stderr", "count")
@@ -33,6 +33,15 @@ def step_width(max_x: int, buckets: int) -> int:
     while max_x // width >= buckets:
         width *= 2
     return width
+
+
+def sorted_points(xv: np.ndarray, yv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A run's points sorted by x (stable); most come sorted, and are returned
+    as they are."""
+    if len(xv) > 1 and not (xv[1:] >= xv[:-1]).all():
+        order = np.argsort(xv, kind="stable")
+        return xv[order], yv[order]
+    return xv, yv
 
 
 def bucket_means(

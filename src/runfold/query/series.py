@@ -41,7 +41,14 @@ from typing import Any
 import numpy as np
 
 from ..model import LOD_SIZE, X_AXES
-from .aggregate import STAT_NAMES, bucket_means, cross_run_stats, ema, step_width
+from .aggregate import (
+    STAT_NAMES,
+    bucket_means,
+    cross_run_stats,
+    ema,
+    sorted_points,
+    step_width,
+)  # fmt: skip
 from .grouping import key_label
 from .spec import SeriesQuery
 from .stepgrid import step_grids
@@ -71,10 +78,7 @@ def _runs_x_y(store: Any, runs: list[Any], metric: str, x: str) -> dict[int, tup
             xv, yv = other.values[j], cols.values[i]
             keep = np.isfinite(xv)  # NaN or ±inf x: no place on the axis
             xv, yv = xv[keep], yv[keep]
-        if len(xv) > 1 and not (xv[1:] >= xv[:-1]).all():  # most come sorted
-            order = np.argsort(xv, kind="stable")
-            xv, yv = xv[order], yv[order]
-        out[pk] = (xv, yv)
+        out[pk] = sorted_points(xv, yv)
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..store.history import Columns
-from .aggregate import grid_stats
+from .aggregate import grid_stats, sorted_points
 
 __all__ = ["step_grids"]
 
@@ -66,9 +66,5 @@ def _points(chunks: Chunks) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         cols = Columns.concat(
             [Columns.from_blobs(s, b"", v, first) for first, _, s, v in parts]
         )
-        steps, values = cols.steps, cols.values
-        if len(steps) > 1 and not (steps[1:] >= steps[:-1]).all():
-            order = np.argsort(steps, kind="stable")
-            steps, values = steps[order], values[order]
-        out[pk] = (steps, values)
+        out[pk] = sorted_points(cols.steps, cols.values)
     return out

@@ -145,10 +145,8 @@ class RunReadsMixin(SQLBase):
             stats = self._stats_by_run(cur, project_id)
             heads = []
             for found in self._all(cur, _RUNS_IN_ORDER, (project_id,)):
-                pk, updated_at, last_seq = found[_PK], found[_UPDATED], found[_SEQ]
-                heads.append((pk, updated_at, last_seq, found[_BEAT]))
-                decoded = self._run_row(project, found, stats.get(pk, {}))
-                cache[pk] = ((updated_at, last_seq), decoded)
+                self._keep_row(project, found, stats)
+                heads.append((found[_PK], found[_UPDATED], found[_SEQ], found[_BEAT]))
         else:
             heads = self._all(cur, _HEADS, (project_id,))
             stale = [
@@ -194,23 +192,29 @@ class RunReadsMixin(SQLBase):
         """Decode the runs ``pks`` of the project's ``runs`` into the row cache:
         a few by their keys (a running run's new points: each poll), many by
         reading the project's rows."""
-        cache = self._row_cache
         if len(pks) * 8 < runs:
             for chunk in _chunks(pks):
                 marks = ", ".join("?" * len(chunk))
                 stats = self._stats_by_run(cur, project_id, run_pks=chunk)
                 sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk IN ({marks})"
                 for found in self._all(cur, sql, tuple(chunk)):
-                    decoded = self._run_row(project, found, stats.get(found[_PK], {}))
-                    cache[found[_PK]] = ((found[_UPDATED], found[_SEQ]), decoded)
+                    self._keep_row(project, found, stats)
             return
         wanted = set(pks)
         stats = self._stats_by_run(cur, project_id)
         sql = f"{_RUN_SELECT} FROM runs r WHERE r.project_id = ?"
         for row in self._all(cur, sql, (project_id,)):
             if row[_PK] in wanted:
-                decoded = self._run_row(project, row, stats.get(row[_PK], {}))
-                cache[row[_PK]] = ((row[_UPDATED], row[_SEQ]), decoded)
+                self._keep_row(project, row, stats)
+
+    def _keep_row(
+        self, project: str, row: tuple[Any, ...], stats: dict[int, dict[str, Any]]
+    ) -> None:
+        """Decode a selected run row into the row cache, under the
+        ``(updated_at, last_seq)`` it was decoded at."""
+        pk = row[_PK]
+        decoded = self._run_row(project, row, stats.get(pk, {}))
+        self._row_cache[pk] = ((row[_UPDATED], row[_SEQ]), decoded)
 
     def _fresh(self, row: RunRow, heartbeat_at: float | None, now: float) -> RunRow:
         state = effective_state(
