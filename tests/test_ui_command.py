@@ -60,3 +60,34 @@ def test_ui_on_a_port_in_use_says_so(runfold_dir: Path) -> None:
         in result.output
     )
     assert f"runfold ui --port {port + 1}" in result.output
+
+
+def test_the_ui_socket_sends_small_writes_at_once() -> None:
+    """``runfold ui`` serves the socket it bound (cli_serve.bind_port): asyncio turns
+    Nagle's algorithm off only on connections from a socket that names TCP, and
+    without it every answer after a connection's first waited ~40 ms for the
+    client's delayed ACK (a page's 75 modules and its API calls, each)."""
+    import asyncio
+
+    from runfold.cli_serve import bind_port
+
+    sock = bind_port("127.0.0.1", 0, "ui")
+    sock.listen()
+
+    async def nodelay_of_accepted() -> int:
+        got: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def accepted(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = writer.get_extra_info("socket")
+            got.set_result(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        _, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+        try:
+            return await asyncio.wait_for(got, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(nodelay_of_accepted()) != 0

@@ -61,8 +61,11 @@ def bind_port(host: str, port: int, command: str) -> socket.socket:
         ) from None
     # IPv4 first, as uvicorn's own bind (a name like localhost may list ::1 first)
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, _, proto, _, address = infos[0]
+    # the protocol named (IPPROTO_TCP, not 0): asyncio turns Nagle off
+    # (TCP_NODELAY) only on connections from such a socket; without it every
+    # response after a connection's first waited ~40 ms for a delayed ACK
+    sock = socket.socket(family, socket.SOCK_STREAM, proto or socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(address)

@@ -98,7 +98,9 @@ def test_the_filter_finds_runs_past_the_first_thousand(
     expected = api.group_series(P, "train/loss", by=BY, filters=failed)
     # wait for the ten groups: the needle's chart (one group, n = 1) is stale here
     plotted = _chart(
-        page, "train/loss", "c.groups.length === 10 && c.groups.every((g) => g.n[0] === 1)"
+        page,
+        "train/loss",
+        "c.groups.length === 10 && c.groups.every((g) => g.n[0] === 1)",
     )
     _assert_plotted(plotted, expected)
     assert [g.count for g in api.groups(P, by=BY, filters=failed)] == [1] * 10

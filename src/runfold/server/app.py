@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..api import Api
@@ -30,6 +29,7 @@ from .routes import auth, files, groups, ingest, media, projects, reports, runs,
 from .routes import sweeps as sweep_routes
 from .routes import views as view_routes
 from .routes.ingest import MAX_FILE_BYTES
+from .staticfiles import MemoryStatic
 
 __all__ = ["create_app", "app_from_env", "MAX_BODY_BYTES"]
 
@@ -122,7 +122,7 @@ UI_PATHS = tuple(PAGE_MODULES)
 
 def _mount_ui(app: FastAPI) -> None:
     mimetypes.add_type("text/javascript", ".mjs")  # module scripts need a JS type
-    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+    app.mount("/static", MemoryStatic(WEB_DIR), name="static")
     for path in UI_PATHS:
         app.add_api_route(path, _ui_page, methods=["GET"], include_in_schema=False)
 

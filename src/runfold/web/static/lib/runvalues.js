@@ -65,8 +65,20 @@ export function compare(a, b, desc = false) {
 }
 
 // The columns a set of runs offers: every config path (and those that vary) and every
-// numeric summary key, `train/` and `eval/`-style keys first.
+// numeric summary key, `train/` and `eval/`-style keys first. Kept per list of runs
+// (1,000 runs take ~100 ms): the workspace, its sidebar and its table ask of the same
+// list. Read-only.
+const columnsKept = new WeakMap();
 export function columnsOf(runs) {
+  let cols = columnsKept.get(runs);
+  if (!cols) {
+    cols = findColumns(runs);
+    columnsKept.set(runs, cols);
+  }
+  return cols;
+}
+
+function findColumns(runs) {
   const configValues = new Map();
   const summaryKeys = new Set();
   for (const run of runs) {

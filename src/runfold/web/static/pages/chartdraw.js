@@ -3,6 +3,7 @@
 import { chartPNG } from "../lib/chartpng.js";
 import { bandStretches, traceBand } from "../lib/bandfill.js";
 import { byValue } from "../lib/legend.js";
+import { cssVar } from "../lib/theme.js";
 import { fmtNum, seriesIndex, tooltipModel } from "../lib/series.js";
 import { lineDash, yScale } from "./chartstyle.js";
 
@@ -32,7 +33,6 @@ function translucentOf(color, alpha) {
   return color;
 }
 
-const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 const INT_INCRS = [];
 for (let e = 0; e < 12; e++) for (const m of [1, 2, 5]) INT_INCRS.push(m * 10 ** e);
 
@@ -77,8 +77,8 @@ function paintBand(u, upper, lower, fill) {
 export function uplotOptions(cur, width, height, onZoom, tip) {
   const { state, colors } = cur;
   const { settings, aligned, groupOffset, zoom } = state;
-  const muted = css("--muted", "#6b7280");
-  const grid = css("--line", "#e5e7eb");
+  const muted = cssVar("--muted", "#6b7280");
+  const grid = cssVar("--line", "#e5e7eb");
   const series = [{ label: X_LABELS[settings.x] || settings.x, value: (u, v) => fmtX(v, settings.x) }];
   for (const m of aligned.members || []) {
     const stroke = translucent(colors[m.group], 0.35);
@@ -218,8 +218,8 @@ export async function downloadPNG(metric, p, items) {
   const bodyBg = page.backgroundColor;
   const blob = await chartPNG(p.u.ctx.canvas, {
     title: chartTitle(p.cur.state), items,
-    background: bodyBg && bodyBg !== "rgba(0, 0, 0, 0)" ? bodyBg : css("--bg", "#ffffff"),
-    foreground: css("--fg", "#1d2330"), muted: css("--muted", "#6b7280"),
+    background: bodyBg && bodyBg !== "rgba(0, 0, 0, 0)" ? bodyBg : cssVar("--bg", "#ffffff"),
+    foreground: cssVar("--fg", "#1d2330"), muted: cssVar("--muted", "#6b7280"),
     font: page.fontFamily || "system-ui, sans-serif",
   });
   download(`${fileName(p.cur.state)}.png`, "image/png", blob);

@@ -5,7 +5,7 @@
 import { withFacetRecord } from "../lib/facets.js";
 import { alignWithMembers } from "../lib/members.js";
 import { alignSeries, seriesIndex, toUPlotData } from "../lib/series.js";
-import { useEffect, useState } from "../lib/ui.js";
+import { useEffect, useLayoutEffect, useState } from "../lib/ui.js";
 
 // What the page shows, for tests and for "export gives exactly what is plotted".
 const debug = (window.__runfoldCharts = window.__runfoldCharts || {});
@@ -73,10 +73,60 @@ function drawLater(wake) {
 }
 window.addEventListener("beforeprint", () => { for (const wake of [...later]) wake(); later.clear(); });
 
+// The charts on screen are answered first: while a section on screen waits for its
+// lines (holdScreen), the sections off screen wait to ask for theirs (afterScreen), so
+// the server and the page work on what is seen first. Each waits 1.5 s at most.
+let screenBusy = 0;
+const afterScreenDrawn = new Set();
+const AFTER_SCREEN_MAX_MS = 1500;
+
+function releaseAfterScreen() {
+  if (screenBusy) return;
+  [...afterScreenDrawn].forEach((once) => once()); // each leaves the set
+}
+
+// Call while what is on screen waits for an answer; the function returned ends the wait.
+export function holdScreen() {
+  screenBusy += 1;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    screenBusy -= 1;
+    if (!screenBusy) afterPaint(releaseAfterScreen); // once the charts are on screen
+  };
+}
+
+// f() once nothing on screen waits (at the latest AFTER_SCREEN_MAX_MS from now); the
+// function returned cancels.
+export function afterScreen(f) {
+  const once = () => { clearTimeout(timer); if (afterScreenDrawn.delete(once)) f(); };
+  const timer = setTimeout(once, AFTER_SCREEN_MAX_MS);
+  afterScreenDrawn.add(once);
+  if (!screenBusy) setTimeout(releaseAfterScreen, 0);
+  return () => { clearTimeout(timer); afterScreenDrawn.delete(once); };
+}
+
+// Whether any part of the element is inside the viewport (followed as it scrolls).
+export function useOnScreen(ref) {
+  const [seen, setSeen] = useState(false);
+  useLayoutEffect(() => {
+    const box = ref.current.getBoundingClientRect();
+    setSeen(box.bottom > 0 && box.top < window.innerHeight && box.height > 0);
+    const io = new IntersectionObserver((all) => setSeen(all[all.length - 1].isIntersecting));
+    io.observe(ref.current);
+    return () => io.disconnect();
+  }, []);
+  return seen;
+}
+
 // Whether the element is on screen or within NEAR_PX of it (charts below the fold
 // are drawn as the page scrolls toward them, or when the page is idle).
-export function useNear(ref) {
+// `now`: measured at once too (the observer's first answer comes a frame later, and
+// a section's request would wait for it; a chart measures itself as it is built).
+export function useNear(ref, now = false) {
   const [near, setNear] = useState(false);
+  useLayoutEffect(() => { if (now && isNear(ref.current)) setNear(true); }, []);
   useEffect(() => {
     const wake = () => setNear(true);
     const io = new IntersectionObserver((seen) => {
@@ -87,6 +137,21 @@ export function useNear(ref) {
     return () => { io.disconnect(); later.delete(wake); };
   }, []);
   return near;
+}
+
+export function isOnScreen(el) {
+  const box = el.getBoundingClientRect();
+  return box.bottom > 0 && box.top < window.innerHeight;
+}
+
+// f() once the next frame is painted and the page is idle (100 ms at most): work that
+// can wait for what is on screen.
+const afterPaintQueue = [];
+export function afterPaint(f) {
+  afterPaintQueue.push(f);
+  if (afterPaintQueue.length > 1) return;
+  const idle = window.requestIdleCallback || ((g) => setTimeout(g, 0));
+  requestAnimationFrame(() => idle(() => afterPaintQueue.splice(0).forEach((g) => g()), { timeout: 100 }));
 }
 
 export function isNear(el) {

@@ -23,7 +23,7 @@ import { groupLabel } from "../lib/workspace.js";
 import { readParams, updateParams } from "../lib/url.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
 import { download, downloadPNG, fileName, fmtX, nearestLine, showTip, uplotOptions } from "./chartdraw.js";
-import { applyOff, focusLine, isNear, plotState, publish, useNear } from "./chartlife.js";
+import { afterPaint, applyOff, focusLine, isNear, isOnScreen, plotState, publish, useNear } from "./chartlife.js";
 import { Legend, Settings } from "./chartparts.js";
 import { FacetGrid, StyleControls, YAxisFields } from "./chartstyle.js";
 
@@ -288,7 +288,10 @@ function Chart({ metric, id, entries, stale, settings, zoom, total, height, memb
     const width = host.clientWidth;
     const visible = near || isNear(host);
     let cancelled = false;
-    queueMicrotask(() => { if (!cancelled) build(host, width, visible); });
+    // a chart near the view but not in it is built once the charts in it are painted
+    const build1 = visible && !isOnScreen(host)
+      ? () => afterPaint(() => !cancelled && build(host, host.clientWidth, true)) : () => build(host, width, visible);
+    queueMicrotask(() => { if (!cancelled) build1(); });
     return () => { cancelled = true; };
   }, [shape, near, stale]);
 

@@ -7,7 +7,7 @@ import {
   axisCandidates, axisTicks, buildAxis, defaultAxes, defaultMetric, layout, tickLabel, varyingKeys,
 } from "../lib/parcoords.js";
 import { readParams, updateParams } from "../lib/url.js";
-import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, useEffect, useMemo, useRef, useState, useWidth } from "../lib/ui.js";
 import { fmt } from "./common.js";
 
 const HEIGHT = 340;
@@ -80,19 +80,6 @@ function numericKeys(summaries) {
   return [...keys].sort();
 }
 
-function useWidth(ref, fallback = 960) {
-  const [width, setWidth] = useState(fallback);
-  useEffect(() => {
-    const el = ref.current;
-    if (!el) return undefined;
-    const measure = () => el.clientWidth && setWidth(el.clientWidth);
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return width;
-}
 
 // The compare page's plot: the chosen config keys, then the metric; its record is
 // window.__runfoldParcoords.
@@ -111,7 +98,7 @@ function Plot({ runs, axisKeys, metric, kind }) {
 // metric}] left to right; onDraw(record) gets what is drawn (axes, lines, size).
 export function ParcoordsPlot({ lines, axes, height = HEIGHT, onDraw, hint }) {
   const host = useRef(null);
-  const width = useWidth(host);
+  const width = useWidth(host, 960);
   const [hover, setHover] = useState(null); // {id, x, y}
   const plot = useMemo(() => {
     const built = axes.map((a) => ({ ...buildAxis(a.key, lines.map((l) => l.values[a.key])), label: a.label,

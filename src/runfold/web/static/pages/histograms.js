@@ -3,7 +3,8 @@
 // chosen step as bars, with its own bins exactly as logged.
 import { enc, getJSON } from "../lib/api.js";
 import { columnAt, columnSpans, heatmapGrid, intensity, rampColor } from "../lib/heatmap.js";
-import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { cssVar, useThemeVersion } from "../lib/theme.js";
+import { html, useEffect, useMemo, useRef, useState, useWidth } from "../lib/ui.js";
 import { fmtNum } from "../lib/series.js";
 
 const HEIGHT = 200;
@@ -99,35 +100,6 @@ function HistogramPanel({ project, runId, info }) {
           <${Bars} bins=${body.bins[index]} counts=${body.counts[index]} />`}
     </div>`;
 }
-
-// Redraw canvases when the theme changes (they read colours from CSS variables).
-function useThemeVersion() {
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    const bump = () => setVersion((v) => v + 1);
-    const observer = new MutationObserver(bump);
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ["data-theme"] });
-    const media = window.matchMedia("(prefers-color-scheme: dark)");
-    media.addEventListener("change", bump);
-    return () => { observer.disconnect(); media.removeEventListener("change", bump); };
-  }, []);
-  return version;
-}
-
-function useWidth(ref) {
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const el = ref.current;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return width;
-}
-
-const cssVar = (name, fallback) =>
-  getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 function setupCanvas(canvas, width, height) {
   const dpr = window.devicePixelRatio || 1;

@@ -7,6 +7,7 @@ import { fileUrl } from "../lib/media.js";
 import { cellShade, chartData } from "../lib/mediacharts.js";
 import { mediaJSON } from "../lib/mediafetch.js";
 import { fmtNum } from "../lib/series.js";
+import { cssVar } from "../lib/theme.js";
 import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
 import { Table } from "./media-table.js";
@@ -49,7 +50,6 @@ function ChartBody({ data, doc, project, runId }) {
   return html`<${Plot} data=${data} />`;
 }
 
-const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 
 function Plot({ data }) {
   const box = useRef(null);
@@ -79,8 +79,8 @@ function Plot({ data }) {
 
 // [uPlot options, data] of a chart.
 function plotOf(data, width) {
-  const muted = css("--muted", "#6b7280");
-  const grid = css("--line", "#e5e7eb");
+  const muted = cssVar("--muted", "#6b7280");
+  const grid = cssVar("--line", "#e5e7eb");
   const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const base = { width, height: HEIGHT, legend: { show: false }, cursor: { drag: { x: false, y: false } } };
   if (data.type === "bars" || data.type === "histogram") {

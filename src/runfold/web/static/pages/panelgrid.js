@@ -10,10 +10,11 @@
 import { NO_STYLE } from "../lib/facets.js";
 import { RUNS_PARAMS, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
-import { html, useMemo, useRef, useState } from "../lib/ui.js";
+import { askEarly, getJSON } from "../lib/api.js";
+import { html, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { HEIGHTS, movePanel, panelMatcher, placeSection, toggleSection, updatePanel } from "../lib/workspace.js";
-import { ChartPanel, seriesOf } from "./charts.js";
-import { useNear } from "./chartlife.js";
+import { ChartPanel } from "./charts.js";
+import { afterScreen, holdScreen, useNear, useOnScreen } from "./chartlife.js";
 import { AddPanel, PanelTools, SectionMenu } from "./paneledit.js";
 import { SummaryPanel } from "./summarypanels.js";
 
@@ -41,17 +42,23 @@ export function PanelGrid({ layout, edit, ctx, summary, search }) {
 
 function Section({ section, first, last, layout, edit, ctx, summary, searching }) {
   const el = useRef(null);
-  const near = useNear(el);
+  const near = useNear(el, true);
   const open = !section.collapsed || searching;
   const lines = section.shown.filter((p) => p.type === "line" && !(p.settings && p.settings.lines === "runs"));
   const metrics = [...new Set(lines.map((p) => p.metric))];
   const params = seriesParams(ctx, metrics, ctx.defaults);
+  const [key, onScreen, deferred] = useScreenFirst(el, open && near && metrics.length ? seriesPath(ctx.project, params) : null);
+  // asked before the panels render (~50 ms sooner); useLiveFetch takes the answer
+  useMemo(() => { if (key !== null) askEarly(key); }, [key]);
   const [body, error, fresh] = useLiveFetch(
-    open && near && metrics.length ? seriesPath(ctx.project, params) : null,
-    () => seriesOf(ctx.project, params), (b) => anyRunning(b.series),
+    key, () => getJSON(key), (b) => anyRunning(b.series),
     seriesKind(ctx.project, params, [...RUNS_PARAMS, "metric", "fields"]),
   );
-  const sectionCtx = { ...ctx, sharedTotal: body ? body.total : null, sharedStale: !fresh };
+  // while its lines are on their way, the sections off screen wait to ask
+  const waits = onScreen && key !== null && !fresh && !error;
+  useLayoutEffect(() => (waits ? holdScreen() : undefined), [waits, key]);
+  // deferred: the lines shown are the last view's, drawn as they are until the new come
+  const sectionCtx = { ...ctx, sharedTotal: body ? body.total : null, sharedStale: !fresh || deferred };
   const shared = (m) => (body ? body.series[m] ?? null : null);
   // a panel set to "one line per run" (its own grouping) fetches its own lines
   const runsCtx = { ...sectionCtx, by: [], hidden: [], style: NO_STYLE, labelOf: (e) => e.name };
@@ -87,6 +94,20 @@ function Section({ section, first, last, layout, edit, ctx, summary, searching }
           or drag one in.</p>` : null}
       </div>` : null}
     </section>`;
+}
+
+// The request a section makes for `wanted` (an address, or null): at once when the
+// section is on screen, else once the sections on screen have their lines
+// (chartlife.js afterScreen); until then the last one asked (its lines stay).
+// Returns [key, onScreen, deferred (the key is not yet `wanted`)].
+function useScreenFirst(el, wanted) {
+  const onScreen = useOnScreen(el);
+  const [released, setReleased] = useState(null);
+  const last = useRef(null);
+  const now = wanted === null || onScreen || released === wanted;
+  useLayoutEffect(() => (now ? undefined : afterScreen(() => setReleased(wanted))), [wanted, now]);
+  if (now) last.current = wanted;
+  return [last.current, onScreen, last.current !== wanted];
 }
 
 // A section is dragged by its heading (not from its menus' fields, where a drag selects

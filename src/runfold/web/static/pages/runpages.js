@@ -4,7 +4,7 @@
 // page; "Show more" fetches the next page once the rows drawn reach the end of those
 // fetched, and an open group's runs that were not fetched yet come by their ids.
 import { enc, getJSON } from "../lib/api.js";
-import { useEffect, useRef, useState } from "../lib/ui.js";
+import { useEffect, useLayoutEffect, useRef, useState } from "../lib/ui.js";
 
 export const RUN_PAGE = 1000; // runs per request
 
@@ -16,7 +16,7 @@ export function useSettled(value, ms) {
   const [settled, setSettled] = useState(value);
   const key = JSON.stringify(value ?? null);
   const settledKey = JSON.stringify(settled ?? null);
-  useEffect(() => {
+  useLayoutEffect(() => { // the rest is counted from this render, not from the next paint
     if (key === settledKey) return undefined;
     const timer = setTimeout(() => setSettled(value), ms);
     return () => clearTimeout(timer);

@@ -7,7 +7,7 @@
 import { fmtNum } from "../lib/series.js";
 import { barRows, extent, niceTicks, scalarOf, scatterPoints } from "../lib/panelstats.js";
 import { compare, runValue } from "../lib/runvalues.js";
-import { html, useEffect, useLayoutEffect, useRef, useState } from "../lib/ui.js";
+import { html, useEffect, useRef, useWidth } from "../lib/ui.js";
 import { PANEL_LABELS, updatePanel } from "../lib/workspace.js";
 import { Drawer } from "./chartparts.js";
 import { ComparerPanel } from "./panel-comparer.js";
@@ -116,18 +116,6 @@ function Bars({ panel, data, per }) {
     ${leftOut(missing, per, panel.metric)}`;
 }
 
-// The width of an element, following it as it changes.
-function useWidth(ref) {
-  const [width, setWidth] = useState(0);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    setWidth(el.clientWidth);
-    const ro = new ResizeObserver(() => setWidth(el.clientWidth));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-  return width;
-}
 
 const PAD = { left: 52, right: 12, top: 10, bottom: 34 };
 

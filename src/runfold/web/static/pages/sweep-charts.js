@@ -7,18 +7,18 @@ import { MAX_DEFAULT_AXES, varyingKeys } from "../lib/parcoords.js";
 import { fmtNum } from "../lib/series.js";
 import { goodnessColor, goodnessScale, importanceRows, isDark, progressData } from "../lib/sweeps.js";
 import { readParams, updateParams } from "../lib/url.js";
+import { cssVar } from "../lib/theme.js";
 import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import uPlot from "../vendor/uplot-1.6.32.mjs";
 import { ParallelCoordinates } from "./compare-parcoords.js";
 
 const HEIGHT = 240;
 const debug = (window.__runfoldCharts = window.__runfoldCharts || {});
-const css = (name, fallback) => getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 const INT_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 
 function chartOptions(metric, width) {
-  const muted = css("--muted", "#6b7280");
-  const grid = css("--line", "#e5e7eb");
+  const muted = cssVar("--muted", "#6b7280");
+  const grid = cssVar("--line", "#e5e7eb");
   const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
   const value = (u, v) => (v === null || v === undefined ? "–" : fmtNum(v));
   return {
@@ -31,9 +31,9 @@ function chartOptions(metric, width) {
     ],
     series: [
       { label: "run", value: (u, v) => (v === null || v === undefined ? "–" : `#${v}`) },
-      { label: metric.name, stroke: css("--accent", "#2563eb"), width: 0, paths: () => null, value,
-        points: { show: true, space: 0, size: 6, fill: css("--accent", "#2563eb") } },
-      { label: "best so far", stroke: css("--ok", "#15803d"), width: 2, value, spanGaps: true,
+      { label: metric.name, stroke: cssVar("--accent", "#2563eb"), width: 0, paths: () => null, value,
+        points: { show: true, space: 0, size: 6, fill: cssVar("--accent", "#2563eb") } },
+      { label: "best so far", stroke: cssVar("--ok", "#15803d"), width: 2, value, spanGaps: true,
         paths: uPlot.paths.stepped({ align: 1 }), points: { show: false } },
     ],
   };
@@ -82,14 +82,14 @@ export function ProgressChart({ sweep }) {
 function columnOf(run, metric, color) {
   const summary = metric && typeof run.value === "number" ? { [metric.name]: run.value } : {};
   const name = run.name || run.run_id;
-  return { label: name, color: color || css("--muted", "#9ca3af"),
+  return { label: name, color: color || cssVar("--muted", "#9ca3af"),
     members: [{ id: run.run_id, name, config: run.params || {}, summary }] };
 }
 
 // Parameters against the metric, a line per run coloured by how good its value is.
 export function SweepParcoords({ sweep, params }) {
   const metric = sweep.metric;
-  const dark = isDark(css("--bg", "#ffffff"));
+  const dark = isDark(cssVar("--bg", "#ffffff"));
   const columns = useMemo(() => {
     const scale = metric ? goodnessScale(sweep.runs, metric.goal) : () => null;
     return sweep.runs.filter((r) => r.run_id).map((r) => columnOf(r, metric, goodnessColor(scale(r.value), dark)));

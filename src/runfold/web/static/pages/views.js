@@ -5,7 +5,7 @@
 // Edits to a named view stay on the page until "Save changes"; "Reset" goes back to
 // the automatic layout (sections from the metrics' prefixes).
 import { enc, getJSON, sendJSON } from "../lib/api.js";
-import { html, useEffect, useRef, useState } from "../lib/ui.js";
+import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { readParams } from "../lib/url.js";
 import { autoLayout, mergeLayout, normalizeLayout } from "../lib/workspace.js";
 
@@ -85,11 +85,14 @@ export function useLayout(project, keys, { saved, viewId, scope = "" }) {
     clearTimeout(timer.current);
     timer.current = setTimeout(flush, SAVE_MS);
   };
-  const edit = (fn) => {
+  // one function for the page's life (the panel grid is not drawn again for a new one)
+  const keepNow = useRef(keep);
+  keepNow.current = keep;
+  const edit = useMemo(() => (fn) => {
     if (!current.current) return;
     const next = fn(current.current);
-    if (next !== current.current) keep(next);
-  };
+    if (next !== current.current) keepNow.current(next);
+  }, []);
   const reset = () => {
     if (!keys) return;
     const auto = autoLayout(keys);

@@ -10,7 +10,7 @@ import { effectiveStyle, groupColors } from "../lib/facets.js";
 import { FilterError, matches, parseFilter, withText } from "../lib/filterexpr.js";
 import { columnsOf } from "../lib/runvalues.js";
 import { useLiveFetch } from "../lib/live.js";
-import { html, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, memo, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { readParams, readView, updateParams } from "../lib/url.js";
 import { groupLabel, viewFilters } from "../lib/workspace.js";
 import { DEFAULT_SETTINGS } from "./charts.js";
@@ -19,23 +19,14 @@ import { Failure } from "./common.js";
 import { MediaGroups } from "./media-grouped.js";
 import { PanelGrid } from "./panelgrid.js";
 import { WorkspaceTools } from "./paneltools.js";
+import { useSettled } from "./runpages.js";
 import { RunsSidebar } from "./sidebar.js";
 import { LayoutBar, useLayout, ViewsMenu } from "./views.js";
 
 const RUN_LIMIT = 1000;
+const NO_RUNS = [];
+const Panels = memo(PanelGrid); // not drawn again for a keystroke in the filter box
 const SETTLE_MS = 50; // typing rests this long: the charts ask (answers are kept: ~15 ms)
-
-// `value` once it has stayed the same (as JSON) for `ms`; the first value at once.
-function useSettled(value, ms) {
-  const [settled, setSettled] = useState(value);
-  const key = JSON.stringify(value ?? null);
-  useEffect(() => {
-    if (key === JSON.stringify(settled ?? null)) return undefined;
-    const timer = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(timer);
-  }, [key]);
-  return key === JSON.stringify(settled ?? null) ? value : settled;
-}
 
 // The address's view, followed as any part of the page changes it.
 function useAddress() {
@@ -115,10 +106,13 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
   const byKnown = view.by !== null || !autoOff || !!all;
   const [style, setStyle] = useChartStyle(byKnown ? by : undefined, { prune: byKnown });
 
+  // The panels follow the filter box once typing rests (not "s", "st", "sta" … of
+  // "state=failed"): until then a keystroke re-renders the sidebar, not the panels.
+  const q = useSettled(view.q, SETTLE_MS);
   // the runs the filter box keeps (null: no filter, or one with a mistake: all runs)
   const filter = useMemo(() => {
-    try { return parseFilter(view.q); } catch (e) { if (e instanceof FilterError) return null; throw e; }
-  }, [view.q]);
+    try { return parseFilter(q); } catch (e) { if (e instanceof FilterError) return null; throw e; }
+  }, [q]);
   const filtering = !!filter && (filter.words.length > 0 || filter.terms.length > 0);
   const hiddenRuns = useMemo(() => view.hide.flatMap((k) => {
     try { const v = JSON.parse(k); return v && !Array.isArray(v) && typeof v.run === "string" ? [v.run] : []; } catch { return []; }
@@ -128,11 +122,9 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
     [all, filter, filtering]);
   const ready = byKnown && (!filtering || !!all);
   // the filter box goes to the server ({"$text": ...}): it covers every run, not only those fetched
-  const textQ = filtering ? view.q : "";
-  const typed = useMemo(() => viewFilters(withText(filters, textQ), null, [], hiddenRuns),
+  const textQ = filtering ? q : "";
+  const chartFilters = useMemo(() => viewFilters(withText(filters, textQ), null, [], hiddenRuns),
     [JSON.stringify(filters || null), textQ, hiddenRuns.join()]);
-  // the panels ask once typing rests (not for "s", "st", "sta" … of "state=failed")
-  const chartFilters = useSettled(typed, SETTLE_MS);
   const filtersKey = JSON.stringify(chartFilters ?? null);
 
   // Colours by key, from the page's groups before the filter, so a group keeps its
@@ -149,7 +141,6 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
     }
     return map;
   }, [all, allGroups, JSON.stringify(by), JSON.stringify(style)]);
-  const colorOf = (i, name, key) => colorByKey.get(JSON.stringify(key)) ?? colorFor(i);
 
   // The summary panels' numbers: the runs shown and their group rows under the view,
   // fetched again with the runs while one of the runs shown is running.
@@ -175,7 +166,7 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
       .filter((g) => hiddenKeys.has(JSON.stringify(g.key))).flatMap((g) => g.runs) : []);
     const shown = (all || []).map((r, i) => ({ ...r, colorIndex: i }))
       .filter((r) => shownRun(r) && !inHidden.has(r.id));
-    const cols = columnsOf(all || []);
+    const cols = columnsOf(all || NO_RUNS);
     const groups = grouped && shownGroups ? shownGroups.groups
       .filter((g) => !hiddenKeys.has(JSON.stringify(g.key)))
       .map((g, i) => ({ ...g, label: groupLabel(g.key, by, g.name), colorIndex: i })) : [];
@@ -191,10 +182,13 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
 
   const x = p.get("x") || "_step";
   const defaults = useMemo(() => ({ ...DEFAULT_SETTINGS, x }), [x]);
-  const ctx = {
-    project, by, filters: chartFilters, colorOf, keys: keys || [], hidden: hiddenGroups, defaults, inUrl: true,
-    style, labelOf: (e) => groupLabel(e.key, by, e.name),
-  };
+  // the same object while nothing in it changes: the panel grid renders again only then
+  const byKey = JSON.stringify(by);
+  const ctx = useMemo(() => ({
+    project, by, filters: chartFilters, keys: keys || [], hidden: hiddenGroups, defaults, inUrl: true, style,
+    colorOf: (i, name, key) => colorByKey.get(JSON.stringify(key)) ?? colorFor(i),
+    labelOf: (e) => groupLabel(e.key, by, e.name),
+  }), [project, byKey, filtersKey, colorByKey, keys, hiddenGroups, defaults, JSON.stringify(style)]);
 
   const error = runs.error || (p.get("view") && layout.error);
   if (p.get("view") && !layout.view && !layout.error) return html`<p class="loading">Loading the view…</p>`;
@@ -219,7 +213,7 @@ export function Workspace({ project, filters, defaultBy, autoOff = false, scope 
             : !keys.length && !layout.layout.sections.some((s) => s.panels.length)
               ? html`<p class="muted" data-testid="charts-empty">No metrics logged yet: <code>run.log({"loss": 0.1})</code>${" "}draws the first chart.</p>`
               : html`<section class="charts-slot" data-testid="charts-slot" data-filters=${filtersKey}>
-                  <${PanelGrid} layout=${layout.layout} edit=${layout.edit}
+                  <${Panels} layout=${layout.layout} edit=${layout.edit}
                     ctx=${ctx} summary=${summary} search=${search} />
                 </section>`}
           ${ready ? html`<${MediaGroups} project=${project} filters=${chartFilters} defaultBy=${defaultBy} />` : null}` : null}
