@@ -58,6 +58,14 @@ def test_the_workspace_preloads_every_module_it_loads(
     missed = sorted(set(fetched) - set(links))
     assert missed == []
     assert len(fetched) == len(set(fetched))  # each module fetched once
+    # what this workspace does not show stays out of its first load: the summary
+    # panels, the report draft
+    for lazy in (
+        "pages/summarypanels.js",
+        "pages/panel-parcoords.js",
+        "pages/reports.js",
+    ):
+        assert f"/static/{lazy}" not in links + fetched, lazy
     # a page of its own lists its own modules, not the workspace's
     run_page = page.request.get(f"{server.url}/projects/{P}/groups/g0").text()
     assert '/static/pages/group.js"' in run_page

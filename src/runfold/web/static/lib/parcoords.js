@@ -2,6 +2,7 @@
 // An axis maps a value to t in [0, 1] (0 = bottom, 1 = top), or null when the run
 // has no value there (the page draws those just under the axis).
 import { token } from "./diff.js";
+import { flatten } from "./runvalues.js";
 
 export const MAX_DEFAULT_AXES = 6;
 const LOG_SPAN = 100; // more than two decades between min and max: log scale
@@ -26,6 +27,13 @@ export function defaultAxes(flatConfigs, max = MAX_DEFAULT_AXES) {
 }
 
 // The summary metric to plot first: the numeric key most runs have, by name.
+// A new parallel-coordinates panel's axes: the runs' varying config keys, then the
+// summary metric if one is given.
+export function panelAxes(runs, metric) {
+  const varying = varyingKeys(runs.map((r) => flatten(r.config))).slice(0, MAX_DEFAULT_AXES).map((k) => `config.${k}`);
+  return metric ? [...varying, `summary.${metric}`] : varying;
+}
+
 export function defaultMetric(summaries) {
   const count = new Map();
   for (const s of summaries) {

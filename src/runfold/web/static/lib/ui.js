@@ -38,3 +38,22 @@ export function useWidth(ref, fallback = 0) {
   }, []);
   return width;
 }
+
+// A component whose module is fetched the first time it is drawn (`load()` gives the
+// component): what most pages never show stays out of their first load. Draws
+// `fallback` until then.
+export function lazy(load, fallback = null) {
+  let Loaded = null;
+  let loading = null;
+  return function Lazy(props) {
+    const [, setReady] = useState(Loaded !== null);
+    useEffect(() => {
+      if (Loaded) return undefined;
+      let live = true;
+      loading = loading || load().then((C) => { Loaded = C; });
+      loading.then(() => live && setReady(true));
+      return () => { live = false; };
+    }, []);
+    return Loaded ? h(Loaded, props) : fallback;
+  };
+}

@@ -2,7 +2,7 @@
 // summary metric (settings.axes, left to right), a line per run the view shows, in its
 // group's colour (its own without grouping). The drawing is the compare page's
 // (pages/compare-parcoords.js ParcoordsPlot), the axes' maths lib/parcoords.js.
-import { axisCandidates, MAX_DEFAULT_AXES, varyingKeys } from "../lib/parcoords.js";
+import { axisCandidates } from "../lib/parcoords.js";
 import { flatten, runValue } from "../lib/runvalues.js";
 import { html, useMemo } from "../lib/ui.js";
 import { HEIGHTS } from "../lib/workspace.js";
@@ -19,14 +19,6 @@ export const axisLabel = (col) => col.replace(/^(config|summary)\./, "");
 export function axisChoices(data) {
   const configs = data.runs.map((r) => flatten(r.config));
   return [...axisCandidates(configs).map((k) => `config.${k}`), ...data.summaryKeys.map((k) => `summary.${k}`)];
-}
-
-// A new panel's axes: the config values that vary among the runs shown (at most six),
-// then the summary metric chosen.
-export function defaultAxes(runs, metric) {
-  const configs = runs.map((r) => flatten(r.config));
-  const varying = varyingKeys(configs).slice(0, MAX_DEFAULT_AXES).map((k) => `config.${k}`);
-  return metric ? [...varying, `summary.${metric}`] : varying;
 }
 
 // The drawer's fields: a checkbox per column, in the choices' order.

@@ -3,7 +3,7 @@
 // section's heading, and a section's menu (rename, move up and down: the keyboard's
 // way of dragging its heading, pages/panelgrid.js; remove).
 import { html, useRef, useState } from "../lib/ui.js";
-import { defaultAxes } from "./panel-parcoords.js";
+import { panelAxes } from "../lib/parcoords.js";
 import {
   addPanel, duplicatePanel, moveSection, movePanel, PANEL_LABELS, PANEL_TYPES, removePanel, removeSection,
   renameSection, shiftPanel, updatePanel,
@@ -113,7 +113,7 @@ function newPanel(type, { metric, x, y, per, columns, summaryKeys, runs }) {
     };
     return { metric: null, settings };
   }
-  if (type === "parcoords") return { metric: null, settings: { axes: defaultAxes(runs, metric || null) } };
+  if (type === "parcoords") return { metric: null, settings: { axes: panelAxes(runs, metric || null) } };
   if (type === "comparer") return { metric: null, settings: { per, only: true } };
   if (!metric) return null;
   if (type === "bar") return { metric, settings: { per, error: "std" } };

@@ -11,15 +11,18 @@ import { NO_STYLE } from "../lib/facets.js";
 import { RUNS_PARAMS, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
 import { askEarly, getJSON } from "../lib/api.js";
-import { html, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, lazy, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { HEIGHTS, movePanel, panelMatcher, placeSection, toggleSection, updatePanel } from "../lib/workspace.js";
 import { ChartPanel } from "./charts.js";
 import { afterScreen, holdScreen, useNear, useOnScreen } from "./chartlife.js";
 import { AddPanel, PanelTools, SectionMenu } from "./paneledit.js";
-import { SummaryPanel } from "./summarypanels.js";
 
 const DRAG_TYPE = "text/x-runfold-panel";
 const SECTION_DRAG_TYPE = "text/x-runfold-section";
+// bar, scatter, scalar, parallel coordinates and run comparer panels: their modules
+// come when a layout first has one
+const SummaryPanel = lazy(() => import("./summarypanels.js").then((m) => m.SummaryPanel),
+  html`<p class="loading">Loading…</p>`);
 let dragging = null; // the id of the panel being dragged
 let draggingSection = null; // the id of the section being dragged
 

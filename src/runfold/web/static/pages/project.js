@@ -7,7 +7,6 @@ import { defaultMetrics } from "../lib/series.js";
 import { html, useEffect, useState } from "../lib/ui.js";
 import { readParams, readView } from "../lib/url.js";
 import { Failure, Header } from "./common.js";
-import { openDraft } from "./reports.js";
 import { SkipLink, Workspace } from "./workspace.js";
 
 const DEFAULT_BY = ["group", "job_type"];
@@ -58,6 +57,7 @@ function ReportFromView({ project }) {
       }
       const by = view.by === null ? DEFAULT_BY : view.by;
       const title = `${project}${by.length ? ` by ${by.join(" / ")}` : ""}${view.q ? `, “${view.q}”` : ""}`;
+      const { openDraft } = await import("./reports.js"); // not part of the workspace's first load
       openDraft(project, { title, blocks });
     } catch (e) {
       setError(e);
