@@ -34,6 +34,43 @@ export function askEarly(path, params) {
   answer.then(drop, drop);
 }
 
+// Answers the page had a moment ago, by address (keepRecent): a view left and come
+// back to (a filter typed, then cleared) is drawn again without asking. Only answers
+// about finished runs are kept (one about running runs is followed by asking again),
+// for RECENT_MS and up to RECENT_SIZE in all (the caller's measure, e.g. the numbers
+// in a series answer): a page does not look for new runs while it is open either (a
+// reload does).
+const recent = new Map(); // path → {body, size, at}, oldest first
+const RECENT_MS = 30000;
+const RECENT_SIZE = 4e6;
+let recentSize = 0;
+
+export function keepRecent(path, body, size = 0) {
+  if (size > RECENT_SIZE) return;
+  forget(path);
+  recent.set(path, { body, size, at: Date.now() });
+  recentSize += size;
+  while (recentSize > RECENT_SIZE) forget(recent.keys().next().value);
+}
+
+function forget(path) {
+  const kept = recent.get(path);
+  if (!kept) return;
+  recent.delete(path);
+  recentSize -= kept.size;
+}
+
+// The answer kept for `path`, or null.
+export function recentJSON(path) {
+  const kept = recent.get(path);
+  if (!kept) return null;
+  if (Date.now() - kept.at > RECENT_MS) {
+    forget(path);
+    return null;
+  }
+  return kept.body;
+}
+
 export function getJSON(path, params) {
   const url = `${path}${query(params)}`;
   const asked = early.get(url);

@@ -10,7 +10,7 @@
 import { NO_STYLE } from "../lib/facets.js";
 import { RUNS_PARAMS, seriesKind, seriesParams, seriesPath } from "../lib/seriesquery.js";
 import { anyRunning, useLiveFetch } from "../lib/live.js";
-import { askEarly, getJSON } from "../lib/api.js";
+import { askEarly, getJSON, keepRecent, recentJSON } from "../lib/api.js";
 import { html, lazy, useLayoutEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { HEIGHTS, movePanel, panelMatcher, placeSection, toggleSection, updatePanel } from "../lib/workspace.js";
 import { ChartPanel } from "./charts.js";
@@ -52,9 +52,14 @@ function Section({ section, first, last, layout, edit, ctx, summary, searching }
   const params = seriesParams(ctx, metrics, ctx.defaults);
   const [key, onScreen, deferred] = useScreenFirst(el, open && near && metrics.length ? seriesPath(ctx.project, params) : null);
   // asked before the panels render (~50 ms sooner); useLiveFetch takes the answer
-  useMemo(() => { if (key !== null) askEarly(key); }, [key]);
+  useMemo(() => { if (key !== null && !recentJSON(key)) askEarly(key); }, [key]);
+  const load = () => {
+    const kept = recentJSON(key);
+    if (kept) return Promise.resolve(kept);
+    return getJSON(key).then((b) => { if (!anyRunning(b.series)) keepRecent(key, b, numbersIn(b.series)); return b; });
+  };
   const [body, error, fresh] = useLiveFetch(
-    key, () => getJSON(key), (b) => anyRunning(b.series),
+    key, load, (b) => anyRunning(b.series),
     seriesKind(ctx.project, params, [...RUNS_PARAMS, "metric", "fields"]),
   );
   // while its lines are on their way, the sections off screen wait to ask
@@ -97,6 +102,15 @@ function Section({ section, first, last, layout, edit, ctx, summary, searching }
           or drag one in.</p>` : null}
       </div>` : null}
     </section>`;
+}
+
+// How many numbers a series answer holds (what keepRecent counts).
+function numbersIn(series) {
+  let n = 0;
+  for (const entries of Object.values(series)) {
+    for (const e of entries) for (const v of Object.values(e)) if (Array.isArray(v)) n += v.length;
+  }
+  return n;
 }
 
 // The request a section makes for `wanted` (an address, or null): at once when the
