@@ -55,7 +55,12 @@ def _run(script: list[str], src: Path) -> dict[str, Any]:
 
 
 def _figures(result: Any, path: str = "") -> dict[str, float]:
-    """Every number under a key ending in ``ms`` (``calls.group_series.ms``)."""
+    """Every number under a key ending in ``ms`` (``calls.group_series.ms``), and
+    the median of a ``{"median": …, "min": …, "max": …}`` under one
+    (``figures.interactive_ms``)."""
+    if isinstance(result, dict) and path.endswith("ms") and "median" in result:
+        median_ms = result["median"]
+        return {path: float(median_ms)} if isinstance(median_ms, (int, float)) else {}
     if isinstance(result, dict):
         found: dict[str, float] = {}
         for key, value in result.items():

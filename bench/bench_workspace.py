@@ -36,7 +36,7 @@ the fold has its numbers but waits), ``drawnGroups`` (its lines) and ``at`` (whe
   ``input`` event (as a paste, or the last key typed) → the first frame where the
   sidebar shows the 3 groups that have failed runs and every on-screen panel has
   drawn 3 lines, published after the change; then the box cleared → 10 rows and 10
-  lines again. Includes the page's 120 ms wait for typing to rest before it asks the
+  lines again. Includes the page's 50 ms wait for typing to rest before it asks the
   server (workspace.js ``SETTLE_MS``). "all" is the same for all 24 panels.
 - **drag**: the first panel's handle (⠿) pressed, then moved in 60 steps over about
   1 s (Playwright's mouse, which Chromium turns into HTML drag events) to the right
