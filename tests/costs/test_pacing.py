@@ -118,3 +118,27 @@ def test_a_failing_sink_does_not_pace_log(tmp_path: Path) -> None:
     assert _until(lambda: writer.last_error is not None)
     assert writer.in_flight == 0 and not _pacers(run)
     writer.close(timeout=0.1)
+
+
+def test_a_loop_that_turns_fast_is_written_before_the_flush_interval(
+    tmp_path: Path,
+) -> None:
+    # A fast loop between flushes (the first steps of a run, the end of a slow
+    # phase) had its rows queued for a whole flush interval, and was then paced
+    # hard; the writer now writes once a few hundred rows are queued.
+    sink = _HeldSink()
+    sink.release.set()
+    run = Run(
+        project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
+        notes=None, run_dir=tmp_path / "r", mode="local",
+    )  # fmt: skip
+    writer = RunWriter(
+        RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
+        flush_seconds=3600.0, heartbeat_seconds=3600.0, observe_row=lambda row: None,
+    )  # fmt: skip
+    run._attach(writer)
+    for step in range(2_000):
+        run.log({"x": float(step)})
+    assert _until(lambda: len(sink.rows) == 2_000), "written only at the flush"
+    assert sink.rows == list(range(2_000))
+    assert writer.close() is True

@@ -6,9 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import runfold
-from runfold.model import LOD_SIZE
+from runfold.model import LOD_SIZE, RowColumns
 from runfold.store.history import Columns, Lod, Reductions, pivot_rows
 
 
@@ -50,6 +52,47 @@ def test_pivot_rows_makes_one_column_set_per_key() -> None:
     assert out["acc"].steps.tolist() == [0, 3]
     assert out["acc"].values.tolist() == [0.5, 0.75]
     assert out["acc"].steps.dtype == np.int64
+
+
+_VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.none(),
+)
+
+
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["loss", "acc", "lr"]), _VALUES, min_size=1),
+        min_size=1,
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_pivot_rows_of_row_columns_equals_the_rows_one_by_one(
+    dicts: list[dict[str, object]], same_keys: bool
+) -> None:
+    # RowColumns take a faster path when every row has the same keys (the SDK's
+    # usual rows); it must give what the general path gives, values converted alike.
+    if same_keys:
+        keys = sorted(dicts[0])
+        dicts = [{k: d.get(k, 1.5) for k in keys} for d in dicts]
+    rows = [(step * 2, 100.0 + step, d) for step, d in enumerate(dicts)]
+    columns = RowColumns()
+    columns.extend(rows)
+
+    fast, general = pivot_rows(columns), pivot_rows(list(rows))
+
+    assert fast.keys() == general.keys()
+    for key, col in general.items():
+        for got, want in zip(
+            (fast[key].steps, fast[key].timestamps, fast[key].values),
+            (col.steps, col.timestamps, col.values),
+            strict=True,
+        ):
+            assert got.dtype == want.dtype
+            np.testing.assert_array_equal(got, want)
 
 
 def test_columns_round_trip_through_blobs_and_concat() -> None:

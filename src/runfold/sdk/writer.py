@@ -5,8 +5,8 @@ dict of values to ``items``, in order with the ``Control`` records there (deque
 appends are atomic and take no lock; ``put_row`` does the same). Two daemon
 threads do the rest:
 
-* the log thread wakes every ``flush_seconds`` (≤ 1 s), and goes on at once while
-  it is behind; it drains the queue a few records at a time, gives each record its
+* the log thread writes every ``flush_seconds`` (≤ 1 s), sooner once a few
+  hundred rows are queued, and goes on at once while it is behind; it drains the queue a few records at a time, gives each record its
   sequence number and appends them to the run log; from then on they survive the
   process being killed;
 * the ship thread hands the records on to the sink (the store, or a Runfold server
@@ -69,6 +69,7 @@ MAX_ROWS_PER_RECORD = 1_000
 _RECORDS_PER_WRITE = 4
 _BEHIND = 256  # items queued after a flush: the log thread goes on at once
 _BUSY_S = 0.005  # how often the log thread looks while log() is fast
+_LOOK_S = 0.02  # and how often otherwise (it writes every flush_seconds)
 SHIP_ROWS = 2_000  # per sink.send: ~6 ms of ingest, and most of its speed
 MAX_ROWS_IN_FLIGHT = 10_000  # ~8 MiB of rows of 8 floats
 PACE_WAIT_S = 0.001  # a slow disk or store slows log() down; it never stops it
@@ -160,13 +161,23 @@ class RunWriter:
     def _log_loop(self) -> None:
         # Pacing (above) needs the writer to look: for a flush interval after
         # log() was last fast (a flush found _BEHIND items, or it was paced),
-        # the thread looks every _BUSY_S rather than every flush_seconds.
+        # the thread looks every _BUSY_S rather than every flush_seconds. Idle,
+        # it still looks every _LOOK_S, and writes early once _BEHIND items are
+        # queued: a loop that turns fast (the first steps of a run, the end of a
+        # slow phase) had queued a whole flush interval's rows before the writer
+        # saw them, 30,000 of them in 0.2 s, and was then paced hard.
         busy_until = 0.0
+        due = time.monotonic() + self.flush_seconds
         while not self._stopping.is_set():
             if len(self.items) < _BEHIND:  # else it is behind: go on at once
-                busy = time.monotonic() < busy_until
-                self._wake.wait(_BUSY_S if busy else self.flush_seconds)
+                now = time.monotonic()
+                busy = now < busy_until
+                wait = _BUSY_S if busy else min(_LOOK_S, max(0.0, due - now))
+                if not self._wake.wait(wait) and not busy:
+                    if len(self.items) < _BEHIND and time.monotonic() < due:
+                        continue  # looked: little queued, and no flush due yet
             self._wake.clear()
+            due = time.monotonic() + self.flush_seconds
             if self._flush_for_tickets() >= _BEHIND or self._pacer is not None:
                 busy_until = time.monotonic() + self.flush_seconds
         self._flush_for_tickets()
