@@ -78,3 +78,34 @@ def test_sqlite_and_postgres_give_identical_groups_and_series(tmp_path: Path) ->
         assert a[what], f"{what}: nothing to compare"
         assert _same(a[what], b[what]), what
     assert [e["mode"] for e in a["buckets"]] == ["buckets"] * 3
+
+
+def test_reads_across_more_runs_than_one_list_of_ids_holds(store: Store) -> None:
+    # Reads of many runs' rows go by lists of run ids: IN (...) lists of at most
+    # IN_IDS ids on SQLite, one array on PostgreSQL. Every run must come back.
+    from runfold.store.sqlbase import IN_IDS
+
+    runs = 2 * IN_IDS + 7
+    image = {"_type": "image-file", "path": "media/images/a.png", "format": "png"}
+    for i in range(runs):
+        store.ingest("p", f"r{i}", [
+            (1, "run", {"name": f"r{i}", "group": f"g{i % 2}", "created_at": 1.0 + i}),
+            (2, "history", [(0, 1.0, {"x": float(i)}), (1, 2.0, {"x": float(2 * i)})]),
+            (3, "media", [(0, 1.0, {"img": image})] if i % 3 == 0 else []),
+        ])  # fmt: skip
+    rows = {r.id: r.pk for r in store.list_runs("p")}
+    pks = [rows[f"r{i}"] for i in range(runs)]
+
+    series = store.series(pks, "x")
+    assert [series[pk].values.tolist() for pk in pks] == [
+        [float(i), float(2 * i)] for i in range(runs)
+    ]
+    chunks = store.raw_chunks(pks, "x")
+    assert sorted(chunks) == sorted(pks)
+    assert sorted(store.lods(pks, "x")) == sorted(pks)
+    with_media = len(range(0, runs, 3))
+    assert store.project_media_keys("p", pks) == [("img", "image-file", with_media)]
+    found, steps = store.media_at(pks, "img", None)
+    assert len(found) == with_media and steps == [0]
+    group = runfold.Api(store=store).group_series("p", "x", by=["group"])
+    assert sum(line["count"][0] for line in group) == runs

@@ -17,11 +17,6 @@ from .rows import MediaRef
 from .sqlbase import SQLBase
 
 __all__ = ["MediaMixin"]
-_IN_CHUNK = 500
-
-
-def _chunks(run_pks: list[int]) -> list[list[int]]:
-    return [run_pks[i : i + _IN_CHUNK] for i in range(0, len(run_pks), _IN_CHUNK)]
 
 
 class MediaMixin(SQLBase):
@@ -83,10 +78,9 @@ class MediaMixin(SQLBase):
                 rows = self._all(cur, sql.format(runs=""), (project_id,))
             else:  # only these runs (a filter): counted per chunk, then summed
                 rows = []
-                for chunk in _chunks(run_pks):
-                    marks = ", ".join("?" * len(chunk))
-                    runs = f" AND t.run_pk IN ({marks})"
-                    rows += self._all(cur, sql.format(runs=runs), (project_id, *chunk))
+                for ids, params in self._in_ids(run_pks):
+                    runs = f" AND t.run_pk {ids}"
+                    rows += self._all(cur, sql.format(runs=runs), (project_id, *params))
         for key, kind, runs in rows:
             had = found.get(key, (kind, 0))
             found[key] = (max(had[0], kind), had[1] + int(runs))
@@ -101,13 +95,12 @@ class MediaMixin(SQLBase):
         steps: set[int] = set()
         limit = "" if step is None else " AND t.step <= ?"
         with self._read() as cur:
-            for chunk in _chunks(run_pks):
-                marks = ", ".join("?" * len(chunk))
+            for ids, chunk in self._in_ids(run_pks):
                 steps.update(
                     s for (s,) in self._all(
                         cur,
                         "SELECT DISTINCT t.step FROM media t JOIN metrics m ON "
-                        f"m.id = t.metric_id WHERE m.key = ? AND t.run_pk IN ({marks})",
+                        f"m.id = t.metric_id WHERE m.key = ? AND t.run_pk {ids}",
                         (key, *chunk),
                     )
                 )  # fmt: skip
@@ -117,7 +110,7 @@ class MediaMixin(SQLBase):
                     "SELECT t.run_pk, t.step, t.logged_at, t.value FROM media t "
                     "JOIN (SELECT b.run_pk, b.metric_id, MAX(b.step) AS s FROM media b "
                     "JOIN metrics m ON m.id = b.metric_id WHERE m.key = ? AND "
-                    f"b.run_pk IN ({marks}){limit.replace('t.', 'b.')} "
+                    f"b.run_pk {ids}{limit.replace('t.', 'b.')} "
                     "GROUP BY b.run_pk, b.metric_id) last ON t.run_pk = last.run_pk "
                     "AND t.metric_id = last.metric_id AND t.step = last.s",
                     params,

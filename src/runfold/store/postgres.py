@@ -77,6 +77,19 @@ class PostgresStore(SQLStore):
         cur.execute(self._sql(sql), params)
         return cur.fetchall()
 
+    def _in_ids(self, ids: list[int]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        # One array parameter: a statement of 500 placeholders cost psycopg
+        # ~3 ms to convert, 20 of them per grouped read of 10,000 runs.
+        if ids:
+            yield "= ANY(?)", (list(ids),)
+
+    def _all_blobs(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        # In the text format a bytea crosses the socket as hex, twice its size,
+        # and is decoded again here: a cold grouped read of 10,000 runs moved
+        # 160 MB for 80 MB of values (issue 19).
+        cur.execute(self._sql(sql), params, binary=True)
+        return cur.fetchall()
+
     def _lock_migrations(self, cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
 

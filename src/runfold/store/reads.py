@@ -19,7 +19,7 @@ import orjson
 from ..errors import ProjectNotFound
 from ..model import effective_state, rule_for
 from .rows import ProjectRow, RunList, RunRow
-from .sqlbase import SQLBase
+from .sqlbase import IN_IDS, SQLBase
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 __all__ = ["RunReadsMixin"]
 
-_IN_CHUNK = 500
 SYSTEM_PREFIX = "system/"  # keys of the system series (sdk/system.py)
 
 
@@ -194,11 +193,11 @@ class RunReadsMixin(SQLBase):
         reading the project's rows."""
         if len(pks) * 8 < runs:
             for chunk in _chunks(pks):
-                marks = ", ".join("?" * len(chunk))
                 stats = self._stats_by_run(cur, project_id, run_pks=chunk)
-                sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk IN ({marks})"
-                for found in self._all(cur, sql, tuple(chunk)):
-                    self._keep_row(project, found, stats)
+                for ids, params in self._in_ids(chunk):
+                    sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk {ids}"
+                    for found in self._all(cur, sql, params):
+                        self._keep_row(project, found, stats)
             return
         wanted = set(pks)
         stats = self._stats_by_run(cur, project_id)
@@ -346,7 +345,7 @@ class RunReadsMixin(SQLBase):
             params += keys
         parts: dict[str, list[Columns]] = {}
         with self._read() as cur:
-            for key, s, t, v, first in self._all(
+            for key, s, t, v, first in self._all_blobs(
                 cur, sql + " ORDER BY c.first_seq", tuple(params)
             ):
                 parts.setdefault(key, []).append(
@@ -404,20 +403,18 @@ class RunReadsMixin(SQLBase):
     def _per_run(
         self, table: str, columns: str, key: str, run_pks: list[int], order: str = ""
     ) -> list[Any]:
-        """Rows of ``table`` for metric ``key`` of the runs ``run_pks`` (in chunks of
-        at most _IN_CHUNK ids, under SQL's parameter limits)."""
+        """Rows of ``table`` for metric ``key`` of the runs ``run_pks``."""
         rows: list[Any] = []
         with self._read() as cur:
-            for chunk in _chunks(run_pks):
+            for ids, params in self._in_ids(run_pks):
                 sql = (
                     f"SELECT t.run_pk, {columns} FROM {table} t JOIN metrics m "
-                    "ON m.id = t.metric_id WHERE m.key = ? AND t.run_pk IN "
-                    f"({', '.join('?' * len(chunk))}){order}"
+                    f"ON m.id = t.metric_id WHERE m.key = ? AND t.run_pk {ids}{order}"
                 )
-                rows.extend(self._all(cur, sql, (key, *chunk)))
+                rows.extend(self._all_blobs(cur, sql, (key, *params)))
         return rows
 
 
 def _chunks(run_pks: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(run_pks), _IN_CHUNK):
-        yield run_pks[i : i + _IN_CHUNK]
+    for i in range(0, len(run_pks), IN_IDS):
+        yield run_pks[i : i + IN_IDS]

@@ -10,12 +10,15 @@ differs, the placeholder style and blob type. SQL uses ``?`` placeholders.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
 from ..errors import ProjectNotFound
 
-__all__ = ["SQLBase"]
+__all__ = ["SQLBase", "IN_IDS"]
+
+IN_IDS = 500  # ids per IN (...) list
 
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -57,6 +60,18 @@ class SQLBase:
     def _all(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
         cur.execute(sql, params)
         return cur.fetchall()
+
+    def _in_ids(self, ids: list[int]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """``ids`` as ``(condition, params)`` pairs to put after a column:
+        ``IN (?, ...)`` of at most ``IN_IDS`` each, under SQLite's limit on
+        parameters. PostgreSQL takes them all as one array."""
+        for i in range(0, len(ids), IN_IDS):
+            chunk = ids[i : i + IN_IDS]
+            yield f"IN ({', '.join('?' * len(chunk))})", tuple(chunk)
+
+    def _all_blobs(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """``_all`` for rows of history blobs (PostgreSQL: sent in binary)."""
+        return self._all(cur, sql, params)
 
     # ---- shared by the parts -------------------------------------------------
 
