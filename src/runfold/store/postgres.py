@@ -83,10 +83,11 @@ class PostgresStore(SQLStore):
         if ids:
             yield "= ANY(?)", (list(ids),)
 
-    def _all_blobs(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+    def _all_binary(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
         # In the text format a bytea crosses the socket as hex, twice its size,
         # and is decoded again here: a cold grouped read of 10,000 runs moved
-        # 160 MB for 80 MB of values (issue 19).
+        # 160 MB for 80 MB of values; their 10,000 rows of reductions were read
+        # in 35 ms, 14 in binary (issue 19).
         cur.execute(self._sql(sql), params, binary=True)
         return cur.fetchall()
 

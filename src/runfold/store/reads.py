@@ -253,7 +253,7 @@ class RunReadsMixin(SQLBase):
             sql += f" AND s.run_pk IN ({', '.join('?' * len(run_pks))})"
             params += tuple(run_pks)
         out: dict[int, dict[str, Reductions]] = {}
-        for pk, key, *values in self._all(cur, sql, params):
+        for pk, key, *values in self._all_binary(cur, sql, params):
             out.setdefault(pk, {})[key] = Reductions(*values)  # STAT_COLUMNS' order
         return out
 
@@ -345,7 +345,7 @@ class RunReadsMixin(SQLBase):
             params += keys
         parts: dict[str, list[Columns]] = {}
         with self._read() as cur:
-            for key, s, t, v, first in self._all_blobs(
+            for key, s, t, v, first in self._all_binary(
                 cur, sql + " ORDER BY c.first_seq", tuple(params)
             ):
                 parts.setdefault(key, []).append(
@@ -411,7 +411,7 @@ class RunReadsMixin(SQLBase):
                     f"SELECT t.run_pk, {columns} FROM {table} t JOIN metrics m "
                     f"ON m.id = t.metric_id WHERE m.key = ? AND t.run_pk {ids}{order}"
                 )
-                rows.extend(self._all_blobs(cur, sql, (key, *params)))
+                rows.extend(self._all_binary(cur, sql, (key, *params)))
         return rows
 
 

@@ -69,8 +69,9 @@ class SQLBase:
             chunk = ids[i : i + IN_IDS]
             yield f"IN ({', '.join('?' * len(chunk))})", tuple(chunk)
 
-    def _all_blobs(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        """``_all`` for rows of history blobs (PostgreSQL: sent in binary)."""
+    def _all_binary(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """``_all`` for rows of blobs and numbers, which PostgreSQL sends in binary
+        (as text a blob crosses as hex, twice its size, and numbers are parsed)."""
         return self._all(cur, sql, params)
 
     # ---- shared by the parts -------------------------------------------------
