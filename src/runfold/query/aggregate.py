@@ -194,34 +194,41 @@ def grid_stats(
     uniq: np.ndarray, grid: np.ndarray
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The statistics of a (position × run) grid of values, NaN where a run has
-    none (the grid is sorted in place)."""
+    none. The grid is used up: sorted in place, then its deviations from the
+    mean are written over it (one pass and one grid fewer: cold grouped reads of
+    10,000 runs spent ~40% of their time here, issue 19)."""
     runs = grid.shape[1]
     grid.sort(axis=1)  # NaN (no value) sorts last
-    empty = np.isnan(grid)
-    holes = bool(empty.any())  # most grids have none: skip the masking
+    # so a row with an empty cell has NaN last: most grids have none, and one
+    # look at the last column says so without masking the whole grid
+    holes = bool(runs) and bool(np.isnan(grid[:, -1]).any())
+    empty = np.isnan(grid) if holes else None
     counts = (
         runs - np.count_nonzero(empty, axis=1) if holes else np.full(len(uniq), runs)
     )
     if not counts.all():
         keep = counts > 0
-        uniq, grid, empty, counts = uniq[keep], grid[keep], empty[keep], counts[keep]
+        uniq, grid, counts = uniq[keep], grid[keep], counts[keep]
+        empty = None if empty is None else empty[keep]
     rows = np.arange(len(uniq))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if holes:
+        low = grid[:, 0].copy() if runs else np.zeros(0)
+        high = grid[rows, counts - 1]
+        median = (grid[rows, (counts - 1) // 2] + grid[rows, counts // 2]) / 2
+        if empty is not None:
             grid[empty] = 0.0  # the sums skip missing values
         mean = grid.sum(axis=1) / counts
-        median = (grid[rows, (counts - 1) // 2] + grid[rows, counts // 2]) / 2
-        deviation = grid - mean[:, None]
-        if holes:
-            deviation[empty] = 0.0
-        squares = np.einsum("ij,ij->i", deviation, deviation)
+        grid -= mean[:, None]  # the deviations, in place
+        if empty is not None:
+            grid[empty] = 0.0
+        squares = np.einsum("ij,ij->i", grid, grid)
         std = np.where(counts > 1, np.sqrt(squares / np.maximum(counts - 1, 1)), np.nan)
         stderr = std / np.sqrt(counts)
     return uniq, {
         "mean": mean,
         "median": median,
-        "min": grid[:, 0],
-        "max": grid[rows, counts - 1],
+        "min": low,
+        "max": high,
         "std": std,
         "stderr": stderr,
         "count": counts.astype(np.int64),
