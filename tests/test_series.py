@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import runfold
-from runfold.query import series
+from runfold.query import series, stepgrid
 
 STATS = ("mean", "median", "min", "max", "std", "stderr")
 
@@ -807,9 +809,12 @@ def test_a_line_of_one_run_is_named_after_the_run(tmp_path: Path) -> None:
 # ---- runs at the same steps, read as one grid per group (query/stepgrid.py) ----
 
 
+@pytest.mark.parametrize("on_cores", [False, True])
 def test_groups_of_runs_at_the_same_steps_equal_numpy_column_by_column(
-    api: runfold.Api,
+    api: runfold.Api, monkeypatch: pytest.MonkeyPatch, on_cores: bool
 ) -> None:
+    if on_cores:  # what groups of millions of values take: a pool of threads
+        monkeypatch.setattr(stepgrid, "_PARALLEL_CELLS", 0)
     rng = np.random.default_rng(7)
     values = {g: rng.normal(size=(4, 30)) for g in ("a", "b")}
     values["a"][1, 5] = math.nan  # a run with no value at step 5
@@ -832,6 +837,29 @@ def test_groups_of_runs_at_the_same_steps_equal_numpy_column_by_column(
         assert entry["x"] == steps and entry["mode"] == "exact"
         for i, step in enumerate(steps):
             assert_point(entry, i, numpy_column(grid[:, step - 10]))
+
+
+def test_the_pool_of_large_grids_works_in_a_forked_child() -> None:
+    # A pool made before a fork has no threads in the child: work given to it
+    # would wait for ever. The child makes its own.
+    grids = [(np.arange(3), [np.arange(3.0).tobytes()] * 2)] * 2
+    before = stepgrid._PARALLEL_CELLS
+    stepgrid._PARALLEL_CELLS = 0
+    try:
+        assert stepgrid._stats(grids)[0] is not None  # the parent's pool exists
+
+        def child() -> None:
+            found = stepgrid._stats(grids)
+            sys.exit(0 if found[1] is not None else 3)
+
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+        process.join(60)
+        if process.exitcode is None:
+            process.kill()
+        assert process.exitcode == 0
+    finally:
+        stepgrid._PARALLEL_CELLS = before
 
 
 def test_a_run_at_other_steps_sends_the_group_down_the_general_path(

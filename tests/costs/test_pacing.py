@@ -55,15 +55,18 @@ def _pacers(run: Run) -> list[Any]:
     return [w for w in run._watchers.values() if isinstance(w, Pacer)]
 
 
-def _run_writing_to(tmp_path: Path, sink: Any) -> tuple[Run, RunWriter]:
-    """A run whose writer ships to ``sink``, flushing every 50 ms."""
+def _run_writing_to(
+    tmp_path: Path, sink: Any, flush_seconds: float = 0.05
+) -> tuple[Run, RunWriter]:
+    """A run whose writer ships to ``sink``, flushing every ``flush_seconds``."""
     run = Run(
         project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
         notes=None, run_dir=tmp_path / "r", mode="local",
     )  # fmt: skip
     writer = RunWriter(
         RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
-        flush_seconds=0.05, heartbeat_seconds=60.0, observe_row=lambda row: None,
+        flush_seconds=flush_seconds, heartbeat_seconds=60.0,
+        observe_row=lambda row: None,
     )  # fmt: skip
     run._attach(writer)
     return run, writer
@@ -128,15 +131,7 @@ def test_a_loop_that_turns_fast_is_written_before_the_flush_interval(
     # hard; the writer now writes once a few hundred rows are queued.
     sink = _HeldSink()
     sink.release.set()
-    run = Run(
-        project="p", run_id="r", name="n", group=None, job_type=None, tags=[],
-        notes=None, run_dir=tmp_path / "r", mode="local",
-    )  # fmt: skip
-    writer = RunWriter(
-        RunLogWriter(tmp_path / "r" / "run.rflog"), sink,
-        flush_seconds=3600.0, heartbeat_seconds=3600.0, observe_row=lambda row: None,
-    )  # fmt: skip
-    run._attach(writer)
+    run, writer = _run_writing_to(tmp_path, sink, flush_seconds=3600.0)
     for step in range(2_000):
         run.log({"x": float(step)})
     assert _until(lambda: len(sink.rows) == 2_000), "written only at the flush"

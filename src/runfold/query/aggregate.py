@@ -202,10 +202,11 @@ def grid_stats(
     # so a row with an empty cell has NaN last: most grids have none, and one
     # look at the last column says so without masking the whole grid
     holes = bool(runs) and bool(np.isnan(grid[:, -1]).any())
-    empty = np.isnan(grid) if holes else None
-    counts = (
-        runs - np.count_nonzero(empty, axis=1) if holes else np.full(len(uniq), runs)
-    )
+    empty: np.ndarray | None = None
+    counts = np.full(len(uniq), runs)
+    if holes:
+        empty = np.isnan(grid)
+        counts = runs - np.count_nonzero(empty, axis=1)
     if not counts.all():
         keep = counts > 0
         uniq, grid, counts = uniq[keep], grid[keep], counts[keep]

@@ -12,7 +12,9 @@ the points already read.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -34,7 +36,7 @@ def step_grids(
     values) for ``series._from_raw``."""
     pks = list({r.pk: None for _, runs in groups for r in runs})
     chunks = store.raw_chunks(pks, metric)
-    out: list[Grid] = []
+    grids: list[tuple[np.ndarray, list[bytes]] | None] = []
     for _, runs in groups:
         shape: tuple[int, int] | None = None
         blobs = []
@@ -51,12 +53,47 @@ def step_grids(
                 return _points(chunks)
             blobs.append(values)
         if shape is None:
-            out.append(None)
+            grids.append(None)
             continue
         first, n = shape
-        grid = np.frombuffer(b"".join(blobs), dtype=np.float64).reshape(len(blobs), n)
-        out.append(grid_stats(np.arange(first, first + n), grid.T.copy()))
-    return out
+        grids.append((np.arange(first, first + n), blobs))
+    return _stats(grids)
+
+
+def _stats(grids: list[tuple[np.ndarray, list[bytes]] | None]) -> list[Grid]:
+    """Each group's statistics: ``grid_stats`` of its (steps × runs) grid, made
+    of its runs' value arrays joined. Large ones are computed on the machine's
+    cores at once: joining bytes and NumPy's sort, sums and products let go of
+    the GIL, and the sort is most of a cold grouped read's statistics (10 groups
+    of 1,000 runs × 1,000 steps: ~130 ms on one core)."""
+
+    def one(found: tuple[np.ndarray, list[bytes]] | None) -> Grid:
+        if found is None:
+            return None
+        steps, blobs = found
+        joined = np.frombuffer(b"".join(blobs), dtype=np.float64)
+        return grid_stats(steps, joined.reshape(len(blobs), len(steps)).T.copy())
+
+    cells = sum(len(f[0]) * len(f[1]) for f in grids if f is not None)
+    if cells < _PARALLEL_CELLS or len(grids) < 2:
+        return [one(found) for found in grids]
+    return list(_pool().map(one, grids))
+
+
+_PARALLEL_CELLS = 2_000_000
+_pools: dict[int, ThreadPoolExecutor] = {}  # by process: a forked child's is new
+
+
+def _pool() -> ThreadPoolExecutor:
+    pid = os.getpid()
+    pool = _pools.get(pid)
+    if pool is None:  # a race makes two; one is kept
+        workers = min(4, os.cpu_count() or 1)
+        pool = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="runfold-grid"
+        )
+        pool = _pools.setdefault(pid, pool)
+    return pool
 
 
 def _points(chunks: Chunks) -> dict[int, tuple[np.ndarray, np.ndarray]]:
