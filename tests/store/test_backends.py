@@ -109,33 +109,3 @@ def test_reads_across_more_runs_than_one_list_of_ids_holds(store: Store) -> None
     assert len(found) == with_media and steps == [0]
     group = runfold.Api(store=store).group_series("p", "x", by=["group"])
     assert sum(line["count"][0] for line in group) == runs
-
-
-def test_a_new_sqlite_store_has_pages_a_chunk_fits_and_an_old_one_keeps_its_own(
-    tmp_path: Path,
-) -> None:
-    import sqlite3
-
-    from runfold.store.sqlite import PAGE_BYTES, SQLiteStore
-
-    new = SQLiteStore(tmp_path / "new" / "runfold.db")
-    _fill(new)
-    assert new._conn.execute("PRAGMA page_size").fetchone()[0] == PAGE_BYTES == 16384
-
-    old_path = tmp_path / "old" / "runfold.db"
-    old_path.parent.mkdir()
-    made = sqlite3.connect(old_path)  # a store made before: 4 KiB pages, WAL
-    made.execute("PRAGMA page_size=4096")
-    made.execute("PRAGMA journal_mode=WAL")
-    made.execute("CREATE TABLE before (x)")
-    made.close()
-    old = SQLiteStore(old_path)
-    _fill(old)
-    assert old._conn.execute("PRAGMA page_size").fetchone()[0] == 4096
-
-    def read(store: Store) -> Any:
-        return runfold.Api(store=store).group_series("p", "loss", by=["group"])
-
-    assert len(read(new)) == 3 and _same(read(old), read(new))
-    new.close()
-    old.close()

@@ -24,11 +24,6 @@ __all__ = ["SQLiteStore"]
 
 BUSY_TIMEOUT_S = 120.0
 MMAP_BYTES = 1 << 30
-# A new store's pages: a chunk of 1,000 values (8 KB) fits one, where 4 KiB pages
-# held it in a chain of three, walked on every read (a cold grouped read of
-# 10,000 runs x 1,000 steps: ~60 ms of ~560). A store made with other pages
-# keeps them (SQLite changes them only by VACUUM, and never in WAL mode).
-PAGE_BYTES = 16384
 CACHE_KIB = 32 << 10  # SQLite's page cache, per connection
 
 
@@ -46,7 +41,6 @@ class SQLiteStore(SQLStore):
                 isolation_level=None,
                 check_same_thread=False,
             )
-            self._conn.execute(f"PRAGMA page_size={PAGE_BYTES}")  # a new file's
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
