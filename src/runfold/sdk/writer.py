@@ -6,9 +6,10 @@ appends are atomic and take no lock; ``put_row`` does the same). Two daemon
 threads do the rest:
 
 * the log thread writes every ``flush_seconds`` (≤ 1 s), sooner once a few
-  hundred rows are queued, and goes on at once while it is behind; it drains the queue a few records at a time, gives each record its
-  sequence number and appends them to the run log; from then on they survive the
-  process being killed;
+  hundred rows are queued, and goes on at once while it is behind; it drains the
+  queue a few records at a time, gives each record its sequence number and
+  appends them to the run log; from then on they survive the process being
+  killed;
 * the ship thread hands the records on to the sink (the store, or a Runfold server
   in online mode: sinks.py), ``SHIP_ROWS`` rows at a time, retrying with backoff
   when it fails, and beats the run's heartbeat.

@@ -95,16 +95,16 @@ class MediaMixin(SQLBase):
         steps: set[int] = set()
         limit = "" if step is None else " AND t.step <= ?"
         with self._read() as cur:
-            for ids, chunk in self._in_ids(run_pks):
+            for ids, pks in self._in_ids(run_pks):
                 steps.update(
                     s for (s,) in self._all(
                         cur,
                         "SELECT DISTINCT t.step FROM media t JOIN metrics m ON "
                         f"m.id = t.metric_id WHERE m.key = ? AND t.run_pk {ids}",
-                        (key, *chunk),
+                        (key, *pks),
                     )
                 )  # fmt: skip
-                params = (key, *chunk) + (() if step is None else (step,))
+                params = (key, *pks) + (() if step is None else (step,))
                 rows = self._all(
                     cur,
                     "SELECT t.run_pk, t.step, t.logged_at, t.value FROM media t "

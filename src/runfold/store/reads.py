@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -19,7 +18,7 @@ import orjson
 from ..errors import ProjectNotFound
 from ..model import effective_state, rule_for
 from .rows import ProjectRow, RunList, RunRow
-from .sqlbase import IN_IDS, SQLBase
+from .sqlbase import SQLBase, id_chunks
 
 if TYPE_CHECKING:
     import numpy as np
@@ -192,12 +191,12 @@ class RunReadsMixin(SQLBase):
         a few by their keys (a running run's new points: each poll), many by
         reading the project's rows."""
         if len(pks) * 8 < runs:
-            for chunk in _chunks(pks):
+            for chunk in id_chunks(pks):
+                marks = ", ".join("?" * len(chunk))
                 stats = self._stats_by_run(cur, project_id, run_pks=chunk)
-                for ids, params in self._in_ids(chunk):
-                    sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk {ids}"
-                    for found in self._all(cur, sql, params):
-                        self._keep_row(project, found, stats)
+                sql = f"{_RUN_SELECT} FROM runs r WHERE r.pk IN ({marks})"
+                for found in self._all(cur, sql, tuple(chunk)):
+                    self._keep_row(project, found, stats)
             return
         wanted = set(pks)
         stats = self._stats_by_run(cur, project_id)
@@ -413,8 +412,3 @@ class RunReadsMixin(SQLBase):
                 )
                 rows.extend(self._all_binary(cur, sql, (key, *params)))
         return rows
-
-
-def _chunks(run_pks: list[int]) -> Iterator[list[int]]:
-    for i in range(0, len(run_pks), IN_IDS):
-        yield run_pks[i : i + IN_IDS]

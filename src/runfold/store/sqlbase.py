@@ -16,9 +16,16 @@ from typing import Any
 
 from ..errors import ProjectNotFound
 
-__all__ = ["SQLBase", "IN_IDS"]
+__all__ = ["SQLBase", "id_chunks"]
 
 IN_IDS = 500  # ids per IN (...) list
+
+
+def id_chunks(ids: list[int]) -> Iterator[list[int]]:
+    """``ids`` in lists of at most ``IN_IDS``, under SQLite's limit on parameters."""
+    for i in range(0, len(ids), IN_IDS):
+        yield ids[i : i + IN_IDS]
+
 
 _MIGRATIONS_TABLE = (
     "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -63,10 +70,9 @@ class SQLBase:
 
     def _in_ids(self, ids: list[int]) -> Iterator[tuple[str, tuple[Any, ...]]]:
         """``ids`` as ``(condition, params)`` pairs to put after a column:
-        ``IN (?, ...)`` of at most ``IN_IDS`` each, under SQLite's limit on
-        parameters. PostgreSQL takes them all as one array."""
-        for i in range(0, len(ids), IN_IDS):
-            chunk = ids[i : i + IN_IDS]
+        ``IN (?, ...)`` of at most ``IN_IDS`` each (``id_chunks``). PostgreSQL
+        takes them all as one array."""
+        for chunk in id_chunks(ids):
             yield f"IN ({', '.join('?' * len(chunk))})", tuple(chunk)
 
     def _all_binary(self, cur: Any, sql: str, params: tuple[Any, ...]) -> list[Any]:
