@@ -416,3 +416,26 @@ def test_api_groups_by_varying_config_through_the_store(api: runfold.Api) -> Non
     rows = api.groups("v", by=["config.* except seed"])
     assert [(g.name, g.count) for g in rows] == [("lr=0.1", 3), ("lr=0.2", 3)]
     assert [g.summary["loss"]["mean"] for g in rows] == pytest.approx([1.1, 1.2])
+
+
+def test_group_runs_by_a_text_field_matches_grouping_by_each_value() -> None:
+    # A run field of text is grouped in one pass (query.grouping._by_text): the
+    # same groups, members in order and key order as the general path gives.
+    names = ["b", None, "a", "B", "10", "9", "a", None, "b", ""]
+    runs = [SimpleNamespace(group=g, job_type=g, i=i) for i, g in enumerate(names)]
+    fast = group_runs(runs, ["group"])
+    general = group_runs(runs, ["job_type", "group"])  # the same values twice
+    assert [(k, [r.i for r in rs]) for k, rs in fast] == [
+        (k[1:], [r.i for r in rs]) for k, rs in general
+    ]
+    assert [k for k, _ in fast] == [
+        ("",),
+        ("10",),
+        ("9",),
+        ("B",),
+        ("a",),
+        ("b",),
+        (None,),
+    ]
+    runs[3].group = 7  # not text: the general path, numbers first
+    assert [k for k, _ in group_runs(runs, ["group"])][:2] == [(7,), ("",)]

@@ -173,6 +173,28 @@ class _NoRun:
         return None
 
 
+# Run fields whose values are text or None: ``_by_text`` groups by them.
+TEXT_FIELDS = frozenset({"id", "name", "group", "job_type", "state", "host"})
+
+
+def _by_text(
+    runs: list[Any], field: str
+) -> list[tuple[tuple[Any, ...], list[Any]]] | None:
+    """``group_runs(runs, [field])`` when every value is text or None: one dict
+    step per run (the general path took ~30 ms of a cold grouped read of 10,000
+    runs, issue 19). None when some value is not."""
+    groups: dict[Any, list[Any]] = {}
+    for run in runs:
+        value = getattr(run, field)
+        found = groups.get(value)
+        if found is None:
+            if value is not None and type(value) is not str:
+                return None
+            found = groups[value] = []
+        found.append(run)
+    return [((value,), groups[value]) for value in sorted(groups, key=sort_token)]
+
+
 def group_runs(
     runs: Iterable[Any], by: Sequence[str]
 ) -> list[tuple[tuple[Any, ...], list[Any]]]:
@@ -181,6 +203,10 @@ def group_runs(
     if isinstance(by, str):
         by = [by]
     runs = list(runs)
+    if len(by) == 1 and by[0] in TEXT_FIELDS:
+        found = _by_text(runs, by[0])
+        if found is not None:
+            return found
     resolvers = [_resolver(runs, key) for key in by]
     groups: dict[tuple[Any, ...], list[Any]] = {}
     originals: dict[tuple[Any, ...], tuple[Any, ...]] = {}
