@@ -157,3 +157,33 @@ def test_a_short_runs_downsampled_form_stores_only_its_buckets(store: Store) -> 
     )
     long = lods[runs["long"]]
     assert long.width == 4 and long.counts[:750].tolist() == [4.0] * 750
+
+
+def test_listed_runs_decode_tags_config_and_summary_when_first_read(
+    store: Store,
+) -> None:
+    # A chart grouped by a run field reads none of them (issue 19): they stay
+    # encoded until read, then read as a RunRow made with them would.
+    import pickle
+    from dataclasses import replace
+
+    from runfold.store.rows import RunRow
+
+    store.ingest("p", "a", [
+        *_run("a", [0, 1, 2]),
+        (4, "config", {"lr": 0.1, "model": {"depth": 3}}),
+        (5, "update", {"tags": ["x", "y"]}),
+        (6, "summary", {"best": 7}),
+    ])  # fmt: skip
+    row = store.list_runs("p")[0]
+    assert "config" not in vars(row) and "summary" not in vars(row)
+    assert row.config == {"lr": 0.1, "model": {"depth": 3}}
+    assert "config" in vars(row) and row.config is row.config  # decoded once
+    assert row.tags == ["x", "y"]
+    assert row.summary == {"loss": 1.0 / 3, "best": 7}
+    plain = RunRow(**{f: getattr(row, f) for f in RunRow.__dataclass_fields__})
+    assert row == plain and plain == row
+    assert replace(row, notes="n").config == row.config
+    again = store.list_runs("p")[0]  # kept decoded rows, a copy decodes its own
+    assert pickle.loads(pickle.dumps(again)) == plain
+    assert replace(row, state="crashed") != plain
