@@ -11,6 +11,8 @@ has ``steps`` points with the logged values. ``finish_ms`` is the wall time of
 ``run.finish()``: until the last records are in the run log and the store, capture
 stopped and the store closed. ``peak_rss_mib_above_start`` is the process's peak
 resident memory (before the read-back) less its RSS before ``init()``.
+``bare_loop_max_ms`` is the slowest of the same loop's calls to a function that
+does nothing, timed before ``init()``: the machine's own pauses.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ def main() -> None:
 
     rss_start = _rss_mib()
     overhead = timer_overhead_ns()
+    # The machine's own worst pause over the same loop with nothing beside it:
+    # what a log() max can be compared with on a noisy VM.
+    floor = time_calls(lambda data: None, args.steps)
     start = time.perf_counter()
     run = runfold.init(project=PROJECT, mode="local")
     init_s = time.perf_counter() - start
@@ -89,6 +94,7 @@ def main() -> None:
             "finish_ms": (done - logged) * 1000,
             "log_max_ms": latency["max"] / 1000,
             "log_calls_over_5ms_n": sum(1 for ns in samples if ns > 5_000_000),
+            "bare_loop_max_ms": max(floor) / 1e6,
             "rss_start_mib": rss_start,
             "peak_rss_mib_above_start": peak - rss_start,
             **_verify(run.id, args.steps),
