@@ -97,19 +97,19 @@ class _StoredRow(RunRow):
     by ``_run_row``; anything else about it is a ``RunRow``'s."""
 
     def __getattr__(self, name: str) -> Any:
-        # Only for attributes not set yet: once decoded, a field is a plain one.
-        encoded = self.__dict__.get("_encoded")
+        # Only for attributes not set yet: once decoded, they are plain fields.
+        # All three at once: a reader of one (a table, a group's row) reads the
+        # others too, and a call here per run costs more than decoding them.
+        found = self.__dict__
+        encoded = found.get("_encoded")
         if encoded is None or name not in _DECODED:
             raise AttributeError(name)
         tags, config, summary_set, summary_rules = encoded
-        if name == "tags":
-            value = _loads(tags)
-        elif name == "config":
-            value = _loads(config)
-        else:
-            value = _summary(self.metrics, summary_rules, summary_set)
-        self.__dict__[name] = value
-        return value
+        found["tags"] = _loads(tags)
+        found["config"] = _loads(config)
+        found["summary"] = _summary(found["metrics"], summary_rules, summary_set)
+        found.pop("_encoded", None)  # another thread may have been first
+        return found[name]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RunRow):
