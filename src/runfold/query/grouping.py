@@ -174,7 +174,7 @@ class _NoRun:
 
 
 # Run fields whose values are text or None: ``_by_text`` groups by them.
-TEXT_FIELDS = frozenset({"id", "name", "group", "job_type", "state", "host"})
+_TEXT_FIELDS = frozenset({"id", "name", "group", "job_type", "state", "host"})
 
 
 def _by_text(
@@ -203,7 +203,7 @@ def group_runs(
     if isinstance(by, str):
         by = [by]
     runs = list(runs)
-    if len(by) == 1 and by[0] in TEXT_FIELDS:
+    if len(by) == 1 and by[0] in _TEXT_FIELDS:
         found = _by_text(runs, by[0])
         if found is not None:
             return found

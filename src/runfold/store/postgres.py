@@ -92,31 +92,26 @@ class PostgresStore(SQLStore):
         cur.execute(self._sql(sql), params, binary=True)
         return cur.fetchall()
 
-    def raw_chunks(
-        self, run_pks: list[int], key: str
-    ) -> dict[int, list[tuple[int, int, bytes, bytes]]]:
-        """``SQLStore.raw_chunks`` read by binary COPY (``pgcopy``): the value
-        arrays come as views of one buffer, not a ``bytes`` each (the largest
-        read a grouped chart makes: 80 MB for 10,000 runs × 1,000 steps)."""
+    def _chunk_rows(self, run_pks: list[int], key: str) -> list[Any]:
+        # By binary COPY (store/pgcopy.py): the value arrays come as views of the
+        # messages that carry them, not a ``bytes`` each copied out of a libpq
+        # result (the largest read a grouped chart makes: 80 MB for 10,000 runs
+        # × 1,000 steps).
         from .pgcopy import copy_rows, int_array
 
-        out: dict[int, list[tuple[int, int, bytes, bytes]]] = {}
         if not run_pks:
-            return out
+            return []
         with self._read() as cur:
             ids = [i for (i,) in self._all(cur, _METRIC_IDS, (key,))]
             if not ids:
-                return out
+                return []
             query = (  # ints only in the text: COPY takes no parameters
                 "SELECT t.run_pk, t.first_step, t.n, t.steps, t.vals "
                 f"FROM history_chunks t WHERE t.metric_id = ANY({int_array(ids)}) "
                 f"AND t.run_pk = ANY({int_array(run_pks)}) "
                 "ORDER BY t.run_pk, t.first_seq"
             )
-            rows = copy_rows(cur, query, ints=3)
-        for pk, first, n, steps, vals in rows:
-            out.setdefault(pk, []).append((first, n, bytes(steps), vals))
-        return out
+            return copy_rows(cur, query, ints=3)
 
     def _lock_migrations(self, cur: Any) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))

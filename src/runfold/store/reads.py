@@ -423,14 +423,18 @@ class RunReadsMixin(SQLBase):
         step bytes, value bytes); step bytes are empty for consecutive steps
         (``history.Columns.to_blobs``). For reads that stack runs' values."""
         out: dict[int, list[tuple[int, int, bytes, bytes]]] = {}
-        blob = self._blob
-        rows = self._per_run(
+        for pk, first, n, steps, vals in self._chunk_rows(run_pks, key):
+            out.setdefault(pk, []).append((first, n, bytes(steps), vals))
+        return out
+
+    def _chunk_rows(self, run_pks: list[int], key: str) -> list[Any]:
+        """``raw_chunks``' rows, by run and in order: (run pk, first step, points,
+        step bytes, value bytes); the value bytes may be any bytes-like object
+        (PostgreSQL reads them by COPY, as views: ``PostgresStore``)."""
+        return self._per_run(
             "history_chunks", "t.first_step, t.n, t.steps, t.vals", key, run_pks,
             " ORDER BY t.run_pk, t.first_seq",
         )  # fmt: skip
-        for pk, first, n, steps, vals in rows:
-            out.setdefault(pk, []).append((first, n, blob(steps), blob(vals)))
-        return out
 
     def lods(self, run_pks: list[int], key: str) -> dict[int, Lod]:
         from .history import Lod
