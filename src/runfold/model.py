@@ -14,7 +14,7 @@ import fnmatch
 import time
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import UsageError
 
@@ -124,9 +124,16 @@ class GilShare:
     threads took turns (issue 19). Each hand-back costs the worker up to a switch
     interval before it runs again, so a worker that must keep up with a fast
     loop also has the loop wait for it while it is far behind (the writer's
-    ``Pacer``)."""
+    ``Pacer``).
+
+    ``sleep(0)`` gives the GIL back only to a thread that takes it first, and
+    one waiting for it starts its wait over each time it loses that race. A
+    ``log()`` waiting for its writer (``waiting``, sdk/pacing.py's ``PacedWait``)
+    is handed the GIL for good: once it has waited its slice, the next worker to
+    come here wakes it and waits until it runs again."""
 
     __slots__ = ("hold", "since")
+    waiting: ClassVar[Any] = None  # a PacedWait while a paced log() waits
 
     def __init__(self, hold_s: float = 0.0005) -> None:
         self.hold = hold_s
@@ -134,7 +141,11 @@ class GilShare:
 
     def __call__(self) -> None:
         now = time.perf_counter()
-        if now - self.since >= self.hold:
+        waiting = GilShare.waiting
+        if waiting is not None and now - waiting.since >= waiting.slice_s:
+            waiting.hand_back()
+            self.since = time.perf_counter()
+        elif now - self.since >= self.hold:
             time.sleep(0)
             self.since = time.perf_counter()
 

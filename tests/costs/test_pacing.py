@@ -137,3 +137,47 @@ def test_a_loop_that_turns_fast_is_written_before_the_flush_interval(
     assert _until(lambda: len(sink.rows) == 2_000), "written only at the flush"
     assert sink.rows == list(range(2_000))
     assert writer.close() is True
+
+
+def test_a_paced_step_is_woken_by_the_writer_and_handed_the_gil() -> None:
+    # The step's wait ends when a worker thread reaches a GilShare point after
+    # the step's slice, not by its timeout (a timer); the worker then waits
+    # until the step runs again, so the step takes the GIL at once.
+    from runfold.model import GilShare
+    from runfold.sdk.pacing import PacedWait
+
+    stop = threading.Event()
+    resumed_after_the_step: list[bool] = []
+
+    def worker() -> None:
+        share = GilShare()
+        while not stop.is_set():
+            waiting = GilShare.waiting
+            share()
+            if waiting is not None and waiting.room.is_set():
+                resumed_after_the_step.append(waiting.back.is_set())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    paced = PacedWait(threading.Event())
+    paced.PARK_S = WAIT_S  # a slow machine must not end the worker's wait
+    woken: list[bool] = []
+    paced.wait(lambda: woken.append(True), timeout=WAIT_S)
+    assert woken == [True]  # the writer was woken first
+    assert paced.room.is_set()  # ended by the worker: a timeout leaves it clear
+    assert GilShare.waiting is None and paced.back.is_set()
+    stop.set()
+    thread.join(WAIT_S)
+    # the worker went on only once the step ran again
+    assert resumed_after_the_step and all(resumed_after_the_step)
+
+
+def test_with_no_step_waiting_gil_share_never_parks() -> None:
+    from runfold.model import GilShare
+
+    share = GilShare(hold_s=0.0)
+    assert GilShare.waiting is None
+    start = time.perf_counter()
+    for _ in range(1_000):
+        share()  # sleep(0) each time: no wait on anyone
+    assert time.perf_counter() - start < WAIT_S

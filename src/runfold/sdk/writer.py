@@ -38,7 +38,9 @@ What a fast loop costs (issue 19):
   packer) give it up after ~0.5 ms of work (``model.GilShare``), so a ``log()``
   that asks for it waits about that long, not the interpreter's 5 ms switch
   interval (or two of them); and the drain checks whether to pace ``log()`` as
-  it goes, since giving the GIL back slows it down.
+  it goes, since giving the GIL back slows it down. A paced step's wait is ended
+  by the writer, which then lets it have the GIL (``pacing.PacedWait``); the
+  store's ingest has such points too (per key).
 * Small records (``MAX_ROWS_PER_RECORD``): one record is packed by one msgpack
   call, which holds the GIL; 10,000 rows held it ~10 ms.
 """
@@ -57,7 +59,7 @@ from ..errors import ServerRejected
 from ..model import GilShare, RecordKind, RowColumns
 from .mediafiles import MediaFile
 from .mediafiles import write as write_media
-from .pacing import Pacer, switch_back, switch_faster
+from .pacing import PacedWait, Pacer, switch_back, switch_faster
 
 if TYPE_CHECKING:  # imported when a writer starts: not by ``import runfold``
     from .runlog import Record, RunLogWriter
@@ -140,6 +142,7 @@ class RunWriter:
         self._is_failing = False
         self._counts = threading.Lock()
         self._room = threading.Event()
+        self._paced_wait = PacedWait(self._room)
         self._pacer: Pacer | None = None
         # Set by the run: called with a Pacer when behind, None once caught up.
         self.on_behind: Callable[[Pacer | None], None] | None = None
@@ -407,10 +410,9 @@ class RunWriter:
         self.items.append(values)
 
     def make_room(self) -> None:
-        """Wake the writer and let it work, for PACE_WAIT_S at most."""
-        self._room.clear()
-        self._wake.set()
-        self._room.wait(PACE_WAIT_S)
+        """Wake the writer and let it work, until it hands the GIL back or for
+        PACE_WAIT_S at most (``pacing.PacedWait``)."""
+        self._paced_wait.wait(self._wake.set, PACE_WAIT_S)
 
     def _try(self, fn: Callable[[], None]) -> None:
         try:

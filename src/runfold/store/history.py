@@ -125,8 +125,10 @@ def _pivot_same_keys(rows: RowColumns) -> dict[str, Columns] | None:
     steps = np.array(rows.steps, dtype=np.int64)
     times = np.array(rows.times, dtype=np.float64)
     out = {}
+    share = GilShare()
     try:  # same length and every key found: the same keys
         for key in first:
+            share()
             column = np.fromiter(map(itemgetter(key), values), np.float64, count=n)
             out[key] = Columns(steps, times, column)
     except (KeyError, TypeError, ValueError):  # other keys, or a value NumPy's

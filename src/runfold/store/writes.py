@@ -316,13 +316,16 @@ class RunWritesMixin(SQLBase):
     ) -> int:
         """Store rows as one chunk per key and fold them into the key's reductions
         and downsampled form; return the step after the last one seen."""
+        from ..model import GilShare
         from .history import STAT_COLUMNS, Lod, Reductions, pivot_rows
 
         columns = pivot_rows(rows)
         metric_ids = self._metric_ids(cur, row["project_id"], list(columns))
         pk = row["pk"]
         top = -1
+        share = GilShare()
         for key, cols in columns.items():
+            share()
             mid = metric_ids[key]
             steps, times, values = cols.to_blobs()
             self._exec(
