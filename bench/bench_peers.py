@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from common import RESULT_PREFIX, emit, latency_us, time_calls
+from machine import describe, load
 
 HERE = Path(__file__).resolve().parent
 PEERS = {
@@ -245,11 +246,13 @@ def main() -> None:
         emit(one(args.one, args.steps))
         return
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in args.tools}
+    before = load()
     for _ in range(args.rounds):
         for tool in args.tools:
             steps = args.mlflow_steps if tool == "mlflow" else args.steps
             results[tool].append(_cell(tool, steps))
     print(summary(results))
+    print(json.dumps({**describe(), "load before": before, "load after": load()}))
     emit({"steps": args.steps, "results": results})
 
 
