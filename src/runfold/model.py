@@ -130,10 +130,13 @@ class GilShare:
     one waiting for it starts its wait over each time it loses that race. A
     ``log()`` waiting for its writer (``waiting``, sdk/pacing.py's ``PacedWait``)
     is handed the GIL for good: once it has waited its slice, the next worker to
-    come here wakes it and waits until it runs again."""
+    come here wakes it and waits until it runs again. While a run's writer runs
+    in the process, the hand-back is a short real sleep (``handback_s``), so that
+    a ``log()`` waiting for the GIL gets it."""
 
     __slots__ = ("hold", "since")
     waiting: ClassVar[Any] = None  # a PacedWait while a paced log() waits
+    handback_s: ClassVar[float] = 0.0  # the hand-back's sleep: sdk/pacing.py
 
     def __init__(self, hold_s: float = 0.0005) -> None:
         self.hold = hold_s
@@ -146,7 +149,7 @@ class GilShare:
             waiting.hand_back()
             self.since = time.perf_counter()
         elif now - self.since >= self.hold:
-            time.sleep(0)
+            time.sleep(GilShare.handback_s)
             self.since = time.perf_counter()
 
 

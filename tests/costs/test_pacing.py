@@ -181,3 +181,26 @@ def test_with_no_step_waiting_gil_share_never_parks() -> None:
     for _ in range(1_000):
         share()  # sleep(0) each time: no wait on anyone
     assert time.perf_counter() - start < WAIT_S
+
+
+def test_while_a_writer_runs_gil_share_hands_back_with_a_real_sleep(
+    tmp_path: Path,
+) -> None:
+    # sleep(0) gave the GIL back only to a thread that took it before the worker
+    # did again; while a run's writer runs, the hand-back sleeps (pacing.py), and
+    # once the last writer is closed, the process is as it was.
+    from runfold.model import GilShare
+    from runfold.sdk import pacing
+
+    running = pacing._writers[0]  # another test's run may not be finished
+    idle = pacing.HANDBACK_S if running else 0.0
+    assert GilShare.handback_s == idle
+    sink = _HeldSink()
+    sink.release.set()
+    _, first = _run_writing_to(tmp_path / "a", sink)
+    _, second = _run_writing_to(tmp_path / "b", sink)
+    assert GilShare.handback_s == pacing.HANDBACK_S > 0
+    assert first.close() is True
+    assert GilShare.handback_s == pacing.HANDBACK_S  # the other run still writes
+    assert second.close() is True
+    assert pacing._writers[0] == running and GilShare.handback_s == idle

@@ -39,8 +39,7 @@ What a fast loop costs (issue 19):
   that asks for it waits about that long, not the interpreter's 5 ms switch
   interval (or two of them); and the drain checks whether to pace ``log()`` as
   it goes, since giving the GIL back slows it down. A paced step's wait is ended
-  by the writer, which then lets it have the GIL (``pacing.PacedWait``); the
-  store's ingest has such points too (per key).
+  by the writer, which then lets it have the GIL (``pacing.PacedWait``).
 * Small records (``MAX_ROWS_PER_RECORD``): one record is packed by one msgpack
   call, which holds the GIL; 10,000 rows held it ~10 ms.
 """
@@ -59,7 +58,14 @@ from ..errors import ServerRejected
 from ..model import GilShare, RecordKind, RowColumns
 from .mediafiles import MediaFile
 from .mediafiles import write as write_media
-from .pacing import PacedWait, Pacer, switch_back, switch_faster
+from .pacing import (
+    PacedWait,
+    Pacer,
+    switch_back,
+    switch_faster,
+    writer_started,
+    writer_stopped,
+)
 
 if TYPE_CHECKING:  # imported when a writer starts: not by ``import runfold``
     from .runlog import Record, RunLogWriter
@@ -148,6 +154,7 @@ class RunWriter:
         self.on_behind: Callable[[Pacer | None], None] | None = None
         # A local store ingests RowColumns as they are; other sinks take rows.
         self._columns_ok = bool(getattr(sink, "takes_columns", False))
+        writer_started()  # the GIL handed back by a real sleep (pacing.py)
         self._log_thread = threading.Thread(
             target=self._log_loop, name="runfold-log", daemon=True
         )
@@ -462,6 +469,7 @@ class RunWriter:
             if self._pacer is not None:  # closed while paced: the interval back
                 self._pacer = None
                 switch_back()
+        writer_stopped()
         self.runlog.close()
         if self._unlogged:
             self.spilled_to = self._spill(self._unlogged)
