@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 from common import RESULT_PREFIX, emit, latency_us, time_calls
-from machine import describe, load
 
 HERE = Path(__file__).resolve().parent
 PEERS = {
@@ -245,6 +244,8 @@ def main() -> None:
     if args.one:
         emit(one(args.one, args.steps))
         return
+    from machine import describe, load  # imports runfold: not in a peer's venv
+
     results: dict[str, list[dict[str, Any]]] = {t: [] for t in args.tools}
     before = load()
     for _ in range(args.rounds):
