@@ -342,8 +342,10 @@ class RunWritesMixin(SQLBase):
                 "WHERE run_pk = ? AND metric_id = ?",
                 (pk, mid),
             )
+            share()
             stats = (Reductions(*old) if old else Reductions()).add(cols)
             self._upsert_stats(cur, pk, mid, stats)
+            share()
             lod_row = self._one(
                 cur,
                 "SELECT width, sums, counts FROM history_lod WHERE run_pk = ? AND metric_id = ?",
