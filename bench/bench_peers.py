@@ -253,7 +253,9 @@ def main() -> None:
             steps = args.mlflow_steps if tool == "mlflow" else args.steps
             results[tool].append(_cell(tool, steps))
     print(summary(results))
-    print(json.dumps({**describe(), "load before": before, "load after": load()}))
+    print(
+        json.dumps({**describe(), "load average before": before, "load after": load()})
+    )
     emit({"steps": args.steps, "results": results})
 
 
