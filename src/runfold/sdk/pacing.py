@@ -39,14 +39,16 @@ class PacedWait:
     """A paced ``log()``'s wait for its writer, ended by the writer, not a timer.
 
     The step waited for a timer of ``PACE_WAIT_S`` and then for the GIL. On a
-    2-core VM a 1 ms timer wait alone took up to 5 ms now and then (with nothing
-    else running), and the GIL came back late: a worker's ``sleep(0)`` restarts
-    the wait of the thread that asks for the GIL, and it usually takes the GIL
-    again itself. So the writer's threads end the wait: once the step has waited
-    ``slice_s``, the first of them at a ``model.GilShare`` point sets ``room``
-    (a wake-up, not a timer) and waits, ``PARK_S`` at most, until the step runs
-    again (``back``), so that the step takes the GIL at once. ``log()`` max over
-    100,000 steps: 4.6-6.7 ms, 2.8-4.7 ms with this (bench_log.py)."""
+    2-core VM a 1 ms timer wait alone took up to 3-5 ms now and then (with nothing
+    else running; a wake-up by another thread, 0.4 ms at most), and the GIL came
+    back late: a worker's ``sleep(0)`` restarts the wait of the thread that asks
+    for the GIL, and it usually takes the GIL again itself (bench_handoff.py). So
+    the writer's threads end the wait: once the step has waited ``slice_s``, the
+    first of them at a ``model.GilShare`` point sets ``room`` (a wake-up, not a
+    timer) and waits, ``PARK_S`` at most, until the step runs again (``back``),
+    so that the step takes the GIL at once. ``log()`` max over 100,000 steps, 8
+    interleaved pairs: 4.6-10.8 ms (15 calls over 5 ms), 2.9-7.3 ms (1) with this
+    (bench/RESULTS.md, issue 19's fifth pass)."""
 
     slice_s = 0.0005  # what the writer gets per paced step, at least
     PARK_S = 0.005
