@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ..model import GilShare
@@ -58,7 +59,7 @@ class PacedWait:
         self.back = threading.Event()
         self.since = 0.0
 
-    def wait(self, wake: Any, timeout: float) -> None:
+    def wait(self, wake: Callable[[], object], timeout: float) -> None:
         """Wake the writer (``wake()``) and let it work until it hands the GIL back,
         or ``timeout``."""
         self.room.clear()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..artifacts.records import check_body as check_artifact
 from ..errors import RunNotFound, UsageError
-from ..model import EDITABLE_FIELDS, STATE_ORDER, RecordKind, RowColumns
+from ..model import EDITABLE_FIELDS, STATE_ORDER, GilShare, RecordKind, RowColumns
 from .sqlbase import SQLBase
 
 if TYPE_CHECKING:
@@ -316,7 +316,6 @@ class RunWritesMixin(SQLBase):
     ) -> int:
         """Store rows as one chunk per key and fold them into the key's reductions
         and downsampled form; return the step after the last one seen."""
-        from ..model import GilShare
         from .history import STAT_COLUMNS, Lod, Reductions, pivot_rows
 
         columns = pivot_rows(rows)
