@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import RESULT_PREFIX
+from common import median_of, result_in
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,19 +48,18 @@ def _result(*args: str) -> dict[str, Any]:
             [sys.executable, str(HERE / args[0]), *args[1:]],
             check=True, capture_output=True, text=True, env=env,
         )  # fmt: skip
-    line = next(x for x in out.stdout.splitlines() if x.startswith(RESULT_PREFIX))
-    return json.loads(line[len(RESULT_PREFIX) :])  # type: ignore[no-any-return]
+    return result_in(out.stdout)
 
 
 def _median(rounds: list[dict[str, Any]], *path: str) -> float | None:
-    values = []
-    for r in rounds:
-        node: Any = r
+    """``median_of`` the figure at ``path`` in each round's result."""
+
+    def get(result: Any) -> Any:
         for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, (int, float)):
-            values.append(float(node))
-    return statistics.median(values) if values else None
+            result = result.get(key) if isinstance(result, dict) else None
+        return result
+
+    return median_of(rounds, get)
 
 
 def measure(rounds: int, postgres: bool) -> list[tuple[str, float | None, str, Any]]:

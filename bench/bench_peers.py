@@ -36,7 +36,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import RESULT_PREFIX, emit, latency_us, time_calls
+from common import emit, latency_us, median_of, result_in, time_calls
 
 HERE = Path(__file__).resolve().parent
 PEERS = {
@@ -199,15 +198,10 @@ def _cell(tool: str, steps: int) -> dict[str, Any]:
             [_python(tool), __file__, "--one", tool, "--steps", str(steps)],
             env=_env(tmp), capture_output=True, text=True, timeout=1800,
         )  # fmt: skip
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])  # type: ignore[no-any-return]
-    return {"tool": tool, "error": proc.stderr.strip()[-1500:]}
-
-
-def _median(cells: list[dict[str, Any]], get: Any) -> float | None:
-    values = [get(c) for c in cells if "error" not in c and get(c) is not None]
-    return statistics.median(values) if values else None
+    try:
+        return result_in(proc.stdout)
+    except KeyError:
+        return {"tool": tool, "error": proc.stderr.strip()[-1500:]}
 
 
 def summary(results: dict[str, list[dict[str, Any]]]) -> str:
@@ -226,7 +220,7 @@ def summary(results: dict[str, list[dict[str, Any]]]) -> str:
     for name, get, fmt in rows:
         cells = []
         for tool in tools:
-            value = _median(results[tool], get)
+            value = median_of(results[tool], get)
             cells.append("—" if value is None else fmt.format(value))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     errors = [f"{t}: {c['error']}" for t in tools for c in results[t] if "error" in c]

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import RESULT_PREFIX, emit
+from common import emit, result_in
 from gen_data import PROJECT, _records, _schema_hash, ensure_dataset
 
 POSTGRES = os.environ.get(
@@ -205,8 +204,7 @@ def _cell(backend: str, runs: int, steps: int, repeat: int) -> dict[str, Any]:
          "--repeat", str(repeat)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
-    line = next(x for x in out.stdout.splitlines() if x.startswith(RESULT_PREFIX))
-    return json.loads(line[len(RESULT_PREFIX) :])  # type: ignore[no-any-return]
+    return result_in(out.stdout)
 
 
 def table(cells: list[dict[str, Any]]) -> str:

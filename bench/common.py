@@ -18,6 +18,8 @@ __all__ = [
     "emit",
     "latency_us",
     "median",
+    "median_of",
+    "result_in",
     "step_values",
     "time_calls",
     "timer_overhead_ns",
@@ -37,6 +39,14 @@ KEYS = ("loss", "acc", "lr", "grad_norm", "val/loss", "val/acc", "tokens", "mfu"
 def emit(result: dict[str, Any]) -> None:
     """Hand a result to ``run.py``: one line on stdout, after any other output."""
     print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def result_in(stdout: str) -> dict[str, Any]:
+    """The result a benchmark process ``emit``-ted (its last); KeyError if none."""
+    for line in reversed(stdout.splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            return json.loads(line[len(RESULT_PREFIX) :])  # type: ignore[no-any-return]
+    raise KeyError("no BENCH_RESULT line in the output")
 
 
 def step_values(step: int) -> dict[str, float]:
@@ -85,3 +95,12 @@ def latency_us(samples_ns: Sequence[int]) -> dict[str, float]:
 
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
+
+
+def median_of(
+    cells: Sequence[dict[str, Any]], get: Callable[[Any], Any]
+) -> float | None:
+    """The median of ``get(cell)`` over results (rounds), skipping failed ones
+    (an ``error`` key) and missing figures (None); None if there is none."""
+    values = [v for c in cells if "error" not in c and (v := get(c)) is not None]
+    return statistics.median(values) if values else None
