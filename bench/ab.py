@@ -23,7 +23,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from common import RESULT_PREFIX
+from common import result_in
 from machine import describe, load
 
 HERE = Path(__file__).resolve().parent
@@ -49,9 +49,7 @@ def _run(script: list[str], src: Path) -> dict[str, Any]:
                           text=True, cwd=ROOT)  # fmt: skip
     if done.returncode:
         sys.exit(f"{script[0]} failed with {src}:\n{done.stderr[-3000:]}")
-    out = done.stdout
-    line = next(x for x in reversed(out.splitlines()) if x.startswith(RESULT_PREFIX))
-    return json.loads(line[len(RESULT_PREFIX) :])  # type: ignore[no-any-return]
+    return result_in(done.stdout)
 
 
 def _figures(result: Any, path: str = "") -> dict[str, float]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common import RESULT_PREFIX
+from common import result_in
 from machine import describe, load
 from report import checks, details, table
 
@@ -127,10 +127,10 @@ def run_job(job: Job) -> dict[str, Any]:
             )  # fmt: skip
         except subprocess.TimeoutExpired:
             return {"error": f"timed out after {TIMEOUT_S} s"}
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX) :])
-    return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}"}
+    try:
+        return result_in(proc.stdout)
+    except KeyError:
+        return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-2000:]}"}
 
 
 def main() -> None:
